@@ -1,0 +1,99 @@
+//! The account a user sees in Settings → Account: the region in use and, per region, the key pair
+//! in the keychain. The SecretKey goes in and never comes back out of this module except to sign.
+
+use crate::credentials::{Credentials, Keychain};
+use crate::settings::{Settings, SettingsFile};
+use crate::{Error, Region, Result, SecretKey};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// What the UI may know about the account: never the SecretKey, only whether one is stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountView {
+    pub region: Region,
+    pub access_key: Option<String>,
+    pub secret_stored: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Account {
+    settings: SettingsFile,
+    keychain: Keychain,
+}
+
+impl Account {
+    pub fn new(settings: SettingsFile, keychain: Keychain) -> Self {
+        Account { settings, keychain }
+    }
+
+    /// The account kept in `data_dir` and the default keychain service.
+    pub fn in_dir(data_dir: &Path) -> Self {
+        Account::new(SettingsFile::in_dir(data_dir), Keychain::default())
+    }
+
+    pub fn settings(&self) -> Result<Settings> {
+        self.settings.load()
+    }
+
+    pub fn save_settings(&self, settings: &Settings) -> Result<()> {
+        self.settings.save(settings)
+    }
+
+    pub fn region(&self) -> Result<Region> {
+        Ok(self.settings.load()?.region)
+    }
+
+    pub fn view(&self) -> Result<AccountView> {
+        let region = self.region()?;
+        self.view_of(region)
+    }
+
+    pub fn view_of(&self, region: Region) -> Result<AccountView> {
+        let creds = self.keychain.load(region)?;
+        Ok(AccountView {
+            region,
+            access_key: creds.as_ref().map(|c| c.access_key.clone()),
+            secret_stored: creds.is_some(),
+        })
+    }
+
+    /// Make `region` the one in use.
+    pub fn select_region(&self, region: Region) -> Result<AccountView> {
+        let mut s = self.settings.load()?;
+        if s.region != region {
+            s.region = region;
+            self.settings.save(&s)?;
+        }
+        self.view_of(region)
+    }
+
+    /// Store the region's key pair and make the region the one in use. `secret_key: None` keeps the
+    /// SecretKey already stored (the form leaves the field empty to mean "unchanged").
+    pub fn save(&self, region: Region, access_key: &str, secret_key: Option<SecretKey>) -> Result<AccountView> {
+        let secret = match secret_key.filter(|s| !s.expose().trim().is_empty()) {
+            Some(s) => SecretKey::new(s.expose().trim()),
+            None => match self.keychain.load(region)? {
+                Some(old) => old.secret_key,
+                None => {
+                    return Err(Error::InvalidInput(
+                        "Enter the SecretKey too: none is stored for this region yet.".into(),
+                    ))
+                }
+            },
+        };
+        let creds = Credentials::new(access_key, secret)?;
+        self.keychain.save(region, &creds)?;
+        self.select_region(region)
+    }
+
+    pub fn delete(&self, region: Region) -> Result<AccountView> {
+        self.keychain.delete(region)?;
+        self.view_of(region)
+    }
+
+    /// The key pair to sign with, for the region in use.
+    pub fn credentials(&self, region: Region) -> Result<Option<Credentials>> {
+        self.keychain.load(region)
+    }
+}

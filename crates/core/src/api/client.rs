@@ -1,0 +1,371 @@
+//! A typed async client for every TerraAPI endpoint (terra-api.md §3).
+
+use super::errors::classify_response;
+use super::types::*;
+use crate::credentials::Credentials;
+use crate::{signing, Error, Result};
+use rand::Rng;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::time::{Duration, SystemTime};
+
+/// Every path starts with this.
+pub const API_PREFIX: &str = "/terra-rescon-be";
+
+/// How failed calls are tried again.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy { attempts: 5, base_delay: Duration::from_millis(300), max_delay: Duration::from_secs(8) }
+    }
+}
+
+impl RetryPolicy {
+    pub fn none() -> Self {
+        RetryPolicy { attempts: 1, ..Default::default() }
+    }
+
+    /// Full jitter: a random delay up to base·2ⁿ, capped.
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let cap = self.base_delay.saturating_mul(1u32 << attempt.min(16)).min(self.max_delay);
+        let ms = cap.as_millis() as u64;
+        Duration::from_millis(rand::thread_rng().gen_range(ms / 2..=ms.max(1)))
+    }
+}
+
+pub struct ClientBuilder {
+    host: String,
+    credentials: Option<Credentials>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    retry: RetryPolicy,
+    use_env_proxy: bool,
+}
+
+impl ClientBuilder {
+    pub fn credentials(mut self, c: Credentials) -> Self {
+        self.credentials = Some(c);
+        self
+    }
+
+    pub fn timeout(mut self, t: Duration) -> Self {
+        self.timeout = t;
+        self
+    }
+
+    pub fn connect_timeout(mut self, t: Duration) -> Self {
+        self.connect_timeout = t;
+        self
+    }
+
+    pub fn retry(mut self, r: RetryPolicy) -> Self {
+        self.retry = r;
+        self
+    }
+
+    /// Whether to honour `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (on by default).
+    pub fn env_proxy(mut self, on: bool) -> Self {
+        self.use_env_proxy = on;
+        self
+    }
+
+    pub fn build(self) -> Result<Client> {
+        let credentials = self.credentials.ok_or(Error::NoCredentials { region: "selected" })?;
+        let host = self.host.trim().trim_end_matches('/').to_string();
+        let parsed = url::Url::parse(&host)
+            .map_err(|_| Error::InvalidInput(format!("\"{host}\" is not a web address (expected https://…)")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::InvalidInput(format!("\"{host}\" is not an http(s) address")));
+        }
+        let mut http = reqwest::Client::builder()
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            .user_agent(concat!("TerraDesk/", env!("CARGO_PKG_VERSION")));
+        if !self.use_env_proxy {
+            http = http.no_proxy();
+        }
+        let http = http.build().map_err(|e| Error::Network { host: host.clone(), message: e.to_string() })?;
+        Ok(Client { http, host, credentials, retry: self.retry })
+    }
+}
+
+/// Whether a call may be sent again after the request may have reached the server.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Idempotence {
+    /// Safe to repeat (reads, deletes, obtaining a token).
+    Safe,
+    /// Creates something: only retried when the connection failed before the request was sent.
+    Create,
+}
+
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    host: String,
+    credentials: Credentials,
+    retry: RetryPolicy,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("host", &self.host).field("access_key", &self.credentials.access_key).finish()
+    }
+}
+
+impl Client {
+    pub fn builder(host: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
+            host: host.into(),
+            credentials: None,
+            timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(15),
+            retry: RetryPolicy::default(),
+            use_env_proxy: true,
+        }
+    }
+
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Send any signed call and return the envelope's `data` (for `terradesk api`).
+    pub async fn raw(&self, method: &str, path: &str, body: Option<&serde_json::Value>) -> Result<serde_json::Value> {
+        let method = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+            .map_err(|_| Error::InvalidInput(format!("\"{method}\" is not an HTTP method")))?;
+        let path = if path.starts_with(API_PREFIX) { path.to_string() } else { format!("{API_PREFIX}{}", ensure_slash(path)) };
+        let body = body.map(|b| serde_json::to_vec(b).expect("JSON serialises"));
+        let idem = if method == reqwest::Method::GET || method == reqwest::Method::DELETE { Idempotence::Safe } else { Idempotence::Create };
+        self.send(method, &path, body, idem, "The object").await
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+        idem: Idempotence,
+        what: &str,
+    ) -> Result<T> {
+        let data = self.send(method, &format!("{API_PREFIX}{path}"), body, idem, what).await?;
+        serde_json::from_value(data.clone()).map_err(|e| Error::Api {
+            code: -1,
+            message: format!("unexpected answer from {path}: {e}"),
+        })
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path_and_query: &str,
+        body: Option<Vec<u8>>,
+        idem: Idempotence,
+        what: &str,
+    ) -> Result<serde_json::Value> {
+        let body = body.unwrap_or_default();
+        let url = format!("{}{}", self.host, path_and_query);
+        let mut attempt = 0;
+        loop {
+            // Sign each attempt afresh: the Date must be current.
+            let h = signing::sign(
+                method.as_str(),
+                path_and_query,
+                &body,
+                &self.credentials.access_key,
+                &self.credentials.secret_key,
+                SystemTime::now(),
+            );
+            let mut req = self
+                .http
+                .request(method.clone(), &url)
+                .header("Date", &h.date)
+                .header("Digest", &h.digest)
+                .header("Authorization", &h.authorization)
+                .header("Content-Type", "application/json;charset=UTF-8")
+                .header("Accept", "application/json");
+            if !body.is_empty() {
+                req = req.body(body.clone());
+            }
+            let started = std::time::Instant::now();
+            let err: Error = match req.send().await {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let date = resp.headers().get("date").and_then(|v| v.to_str().ok()).map(str::to_string);
+                    match resp.bytes().await {
+                        Ok(bytes) => {
+                            tracing::debug!(%method, path = path_and_query, status, ms = started.elapsed().as_millis() as u64, "TerraAPI call");
+                            let r = classify_response(status, date.as_deref(), SystemTime::now(), &bytes, what);
+                            let retryable = matches!(r, Err(Error::Server { .. })) && idem == Idempotence::Safe;
+                            match r {
+                                Err(e) if retryable && attempt + 1 < self.retry.attempts => e,
+                                r => return r,
+                            }
+                        }
+                        Err(e) => {
+                            let err = self.network_error(&e);
+                            if idem == Idempotence::Safe && attempt + 1 < self.retry.attempts {
+                                err
+                            } else {
+                                return Err(err);
+                            }
+                        }
+                    }
+                }
+                Err(e) => {
+                    let err = self.network_error(&e);
+                    // A create is only sent again when it never left this machine.
+                    let may_retry = idem == Idempotence::Safe || e.is_connect();
+                    if may_retry && attempt + 1 < self.retry.attempts {
+                        err
+                    } else {
+                        return Err(err);
+                    }
+                }
+            };
+            let delay = self.retry.delay(attempt);
+            tracing::warn!(%method, path = path_and_query, attempt = attempt + 1, error = %err, ?delay, "TerraAPI call failed; retrying");
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    fn network_error(&self, e: &reqwest::Error) -> Error {
+        let mut message = if e.is_timeout() {
+            "the server did not answer in time".to_string()
+        } else if e.is_connect() {
+            "the connection could not be made".to_string()
+        } else {
+            "the connection failed".to_string()
+        };
+        // The innermost cause says the most (DNS, TLS, refused …); it never holds a secret.
+        let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
+        let mut last = None;
+        while let Some(s) = source {
+            last = Some(s.to_string());
+            source = s.source();
+        }
+        if let Some(l) = last {
+            message = format!("{message} ({l})");
+        }
+        Error::Network { host: self.host.clone(), message }
+    }
+
+    fn json<B: Serialize>(body: &B) -> Option<Vec<u8>> {
+        Some(serde_json::to_vec(body).expect("request bodies serialise"))
+    }
+
+    // ---- store ----
+
+    /// `POST /v2/store/obtain_token`: temporary storage credentials.
+    pub async fn obtain_token(&self) -> Result<StoreToken> {
+        self.call(reqwest::Method::POST, "/v2/store/obtain_token", None, Idempotence::Safe, "The token").await
+    }
+
+    /// `POST /v2/store/upload_callback`: register uploaded files to a resource.
+    pub async fn upload_callback(&self, resource_uuid: &str, callback_param: &str, files: &[CallbackFile]) -> Result<Vec<FileInfo>> {
+        let body = serde_json::json!({ "resourceUUID": resource_uuid, "callbackParam": callback_param, "files": files });
+        // Registering the same name with the same ETag twice is harmless: safe to repeat.
+        let v: serde_json::Value = self
+            .call(reqwest::Method::POST, "/v2/store/upload_callback", Self::json(&body), Idempotence::Safe, "The resource")
+            .await?;
+        Ok(serde_json::from_value(v).unwrap_or_default())
+    }
+
+    // ---- resources ----
+
+    pub async fn create_resource(&self, name: &str, kind: &str) -> Result<Resource> {
+        let body = serde_json::json!({ "name": name, "type": kind });
+        self.call(reqwest::Method::POST, "/v2/resources", Self::json(&body), Idempotence::Create, "The resource").await
+    }
+
+    pub async fn get_resource(&self, uuid: &str) -> Result<ResourceDetail> {
+        self.call(reqwest::Method::GET, &format!("/v2/resources/{}", seg(uuid)), None, Idempotence::Safe, &format!("Resource {uuid}")).await
+    }
+
+    pub async fn list_resources(&self, query: &ListQuery) -> Result<Page<Resource>> {
+        self.call(reqwest::Method::GET, &format!("/v2/resources{}", query.to_query_string()), None, Idempotence::Safe, "The resource list").await
+    }
+
+    /// `delete_files`: also delete the files no other resource holds (`deleteMode=1`).
+    pub async fn delete_resource(&self, uuid: &str, delete_files: bool) -> Result<()> {
+        let path = format!("/v2/resources/{}?deleteMode={}", seg(uuid), delete_files as u8);
+        self.call::<serde_json::Value>(reqwest::Method::DELETE, &path, None, Idempotence::Safe, &format!("Resource {uuid}")).await?;
+        Ok(())
+    }
+
+    // ---- jobs ----
+
+    pub async fn create_job(&self, name: &str) -> Result<Job> {
+        let body = serde_json::json!({ "name": name });
+        self.call(reqwest::Method::POST, "/v2/jobs", Self::json(&body), Idempotence::Create, "The job").await
+    }
+
+    pub async fn start_job(&self, uuid: &str, start: &StartJob) -> Result<()> {
+        self.call::<serde_json::Value>(reqwest::Method::POST, &format!("/v2/jobs/{}/start", seg(uuid)), Self::json(start), Idempotence::Create, &format!("Job {uuid}"))
+            .await?;
+        Ok(())
+    }
+
+    pub async fn get_job(&self, uuid: &str) -> Result<Job> {
+        self.call(reqwest::Method::GET, &format!("/v2/jobs/{}", seg(uuid)), None, Idempotence::Safe, &format!("Job {uuid}")).await
+    }
+
+    pub async fn list_jobs(&self, query: &ListQuery) -> Result<Page<Job>> {
+        self.call(reqwest::Method::GET, &format!("/v2/jobs{}", query.to_query_string()), None, Idempotence::Safe, "The job list").await
+    }
+
+    pub async fn stop_job(&self, uuid: &str) -> Result<()> {
+        self.call::<serde_json::Value>(reqwest::Method::POST, &format!("/v2/jobs/{}/stop", seg(uuid)), None, Idempotence::Safe, &format!("Job {uuid}")).await?;
+        Ok(())
+    }
+
+    pub async fn delete_job(&self, uuid: &str) -> Result<()> {
+        self.call::<serde_json::Value>(reqwest::Method::DELETE, &format!("/v2/jobs/{}", seg(uuid)), None, Idempotence::Safe, &format!("Job {uuid}")).await?;
+        Ok(())
+    }
+
+    // ---- files ----
+
+    pub async fn list_files(&self, query: &ListQuery) -> Result<Page<FileInfo>> {
+        self.call(reqwest::Method::GET, &format!("/v2/files{}", query.to_query_string()), None, Idempotence::Safe, "The file list").await
+    }
+
+    /// Every file of a resource, through all pages, with download URLs.
+    pub async fn all_files_of(&self, resource_uuid: &str) -> Result<Vec<FileInfo>> {
+        let mut out = Vec::new();
+        let mut page = 1;
+        loop {
+            let q = ListQuery::page(page, 100).with("resourceUuid", resource_uuid).with("needURL", "true");
+            let p = self.list_files(&q).await?;
+            let more = p.has_more();
+            out.extend(p.list);
+            if !more {
+                return Ok(out);
+            }
+            page += 1;
+        }
+    }
+
+    pub async fn get_file(&self, uuid: &str) -> Result<FileInfo> {
+        self.call(reqwest::Method::GET, &format!("/v2/files/{}", seg(uuid)), None, Idempotence::Safe, &format!("File {uuid}")).await
+    }
+}
+
+fn ensure_slash(p: &str) -> String {
+    if p.starts_with('/') { p.to_string() } else { format!("/{p}") }
+}
+
+/// A path segment from an id: ids are uuids, but never let one change the path.
+fn seg(id: &str) -> String {
+    url::form_urlencoded::byte_serialize(id.as_bytes()).collect()
+}

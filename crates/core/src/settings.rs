@@ -1,0 +1,110 @@
+//! Settings that are not secret, kept as a small JSON file in the app's data folder. Writes go to a
+//! temporary file that is then renamed over the old one, so a crash never leaves half a file.
+
+use crate::{Error, Region, Result};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    /// The region in use.
+    pub region: Region,
+    /// "auto" follows the OS; else "en" or "zh-CN".
+    pub language: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { region: Region::default(), language: "auto".into() }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SettingsFile {
+    path: PathBuf,
+}
+
+impl SettingsFile {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        SettingsFile { path: path.into() }
+    }
+
+    pub fn in_dir(dir: &Path) -> Self {
+        SettingsFile::new(dir.join("settings.json"))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The saved settings; the defaults when there is no file yet. A damaged file is kept aside as
+    /// `settings.json.broken` and the defaults are used, so the app always starts.
+    pub fn load(&self) -> Result<Settings> {
+        match std::fs::read(&self.path) {
+            Ok(bytes) => match serde_json::from_slice(&bytes) {
+                Ok(s) => Ok(s),
+                Err(e) => {
+                    let aside = self.path.with_extension("json.broken");
+                    tracing::warn!(error = %e, path = %self.path.display(), "settings file unreadable; kept aside, using defaults");
+                    let _ = std::fs::rename(&self.path, &aside);
+                    Ok(Settings::default())
+                }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
+            Err(e) => Err(Error::storage("read", &self.path, e)),
+        }
+    }
+
+    pub fn save(&self, settings: &Settings) -> Result<()> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|e| Error::storage("create the folder", dir, e))?;
+        let bytes = serde_json::to_vec_pretty(settings).expect("settings serialise");
+        write_atomically(&self.path, &bytes)
+    }
+}
+
+/// Write `bytes` to `path` through a temporary file in the same folder, synced, then renamed.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::storage("write", path, e))?;
+    tmp.write_all(bytes).map_err(|e| Error::storage("write", path, e))?;
+    tmp.as_file().sync_all().map_err(|e| Error::storage("write", path, e))?;
+    tmp.persist(path).map_err(|e| Error::storage("replace", path, e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_file_gives_defaults_and_save_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = SettingsFile::in_dir(&dir.path().join("nested"));
+        assert_eq!(file.load().unwrap(), Settings::default());
+        let s = Settings { region: Region::Cn, language: "zh-CN".into() };
+        file.save(&s).unwrap();
+        assert_eq!(file.load().unwrap(), s);
+    }
+
+    #[test]
+    fn damaged_file_is_kept_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = SettingsFile::in_dir(dir.path());
+        std::fs::write(file.path(), b"{not json").unwrap();
+        assert_eq!(file.load().unwrap(), Settings::default());
+        assert!(dir.path().join("settings.json.broken").exists());
+    }
+
+    #[test]
+    fn unknown_and_missing_fields_are_tolerated() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = SettingsFile::in_dir(dir.path());
+        std::fs::write(file.path(), br#"{"region":"sandbox","future":1}"#).unwrap();
+        let s = file.load().unwrap();
+        assert_eq!(s.region, Region::Sandbox);
+        assert_eq!(s.language, "auto");
+    }
+}

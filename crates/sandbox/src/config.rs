@@ -1,0 +1,58 @@
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The demo key pair used when none is configured.
+pub const DEMO_ACCESS_KEY: &str = "sandbox-demo-ak";
+pub const DEMO_SECRET_KEY: &str = "sandbox-demo-sk-0123456789abcdef";
+
+/// How the sandbox behaves.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Port to listen on, on 127.0.0.1 (0: any free port).
+    pub port: u16,
+    pub access_key: String,
+    pub secret_key: String,
+    /// How long obtained storage credentials last.
+    pub token_lifetime: Duration,
+    /// How long a started job takes from start to finish.
+    pub job_duration: Duration,
+    /// Where uploaded objects and generated results are kept (a temporary folder when `None`).
+    pub data_dir: Option<PathBuf>,
+    /// Requests allowed to be a clock's distance away.
+    pub max_clock_skew: Duration,
+    /// Unfinished jobs an account may have before start answers 801.
+    pub max_unfinished_jobs: usize,
+    /// How long download URLs stay valid.
+    pub download_url_lifetime: Duration,
+    pub faults: Faults,
+}
+
+/// Injected faults, to prove the client survives them.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    /// Share of requests (0..1) answered with a 500.
+    pub error_rate: f64,
+    /// Share of requests (0..1) whose connection is dropped without an answer.
+    pub drop_rate: f64,
+    /// Added to every answer.
+    pub latency: Duration,
+    /// Whether the faults also hit the S3 endpoint (they hit the API always).
+    pub include_storage: bool,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            port: 0,
+            access_key: DEMO_ACCESS_KEY.into(),
+            secret_key: DEMO_SECRET_KEY.into(),
+            token_lifetime: Duration::from_secs(600),
+            job_duration: Duration::from_secs(20),
+            data_dir: None,
+            max_clock_skew: Duration::from_secs(300),
+            max_unfinished_jobs: 2,
+            download_url_lifetime: Duration::from_secs(3600),
+            faults: Faults::default(),
+        }
+    }
+}
