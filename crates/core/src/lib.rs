@@ -15,4 +15,5 @@ pub use error::{Error, ErrorCode, Result, UserError};
 pub use region::Region;
 pub use secret::SecretKey;
 pub mod api;
+pub mod connection;
 pub mod signing;

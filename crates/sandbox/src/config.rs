@@ -1,9 +1,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// The demo key pair used when none is configured.
-pub const DEMO_ACCESS_KEY: &str = "sandbox-demo-ak";
-pub const DEMO_SECRET_KEY: &str = "sandbox-demo-sk-0123456789abcdef";
+/// The demo key pair used when none is configured (the app and CLI use it in the Sandbox region
+/// when no keys are saved).
+pub use terradesk_core::connection::{SANDBOX_DEMO_ACCESS_KEY as DEMO_ACCESS_KEY, SANDBOX_DEMO_SECRET_KEY as DEMO_SECRET_KEY};
 
 /// How the sandbox behaves.
 #[derive(Debug, Clone)]

@@ -1,1 +1,174 @@
+//! A faithful local TerraAPI: the signed API, an S3 endpoint for uploads, jobs that move through
+//! their statuses, and generated results in the Terra layout. For demos, the CLI, the app's
+//! Sandbox region, and every test.
 
+mod api;
+pub mod config;
+mod download;
+mod gateway;
+pub mod model;
+pub mod outputs;
+mod storage;
+
+pub use config::{Faults, SandboxConfig, DEMO_ACCESS_KEY, DEMO_SECRET_KEY};
+
+use api::Shared;
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State as AxState};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use axum::Router;
+use rand::Rng;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+pub struct Sandbox {
+    addr: SocketAddr,
+    url: String,
+    state: Shared,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+impl Sandbox {
+    /// Bind 127.0.0.1 and serve until stopped or dropped.
+    pub async fn start(config: SandboxConfig) -> std::io::Result<Sandbox> {
+        let (root, tmp) = match &config.data_dir {
+            Some(d) => (d.clone(), None),
+            None => {
+                let t = tempfile::Builder::new().prefix("terradesk-sandbox-").tempdir()?;
+                (t.path().to_path_buf(), Some(t))
+            }
+        };
+        std::fs::create_dir_all(root.join(model::BUCKET))?;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
+        let addr = listener.local_addr()?;
+        let url = format!("http://{addr}");
+        let mut st = model::State::new(config, root.canonicalize()?);
+        st.base_url = url.clone();
+        let state: Shared = Arc::new(Mutex::new(st));
+
+        let fs = s3s_fs::FileSystem::new(&root).map_err(|e| std::io::Error::other(format!("{e:?}")))?;
+        let mut s3 = s3s::service::S3ServiceBuilder::new(storage::Store { fs, state: state.clone() });
+        s3.set_auth(storage::TokenAuth { state: state.clone() });
+        let s3 = s3.build();
+        let s3_route = tower::service_fn(move |req: Request| {
+            let s3 = s3.clone();
+            async move {
+                let req = req.map(s3s::Body::http_body_unsync);
+                Ok::<_, std::convert::Infallible>(match s3.call(req).await {
+                    Ok(resp) => resp.map(Body::new),
+                    Err(e) => (http::StatusCode::INTERNAL_SERVER_ERROR, format!("{e:?}")).into_response(),
+                })
+            }
+        });
+
+        let app = Router::new()
+            .route(
+                "/sandbox/download/{id}",
+                get(|AxState(s): AxState<Shared>, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>, headers: http::HeaderMap| async move {
+                    download::serve(s, id, q, headers).await
+                }),
+            )
+            .route(
+                "/terra-rescon-be/{*rest}",
+                any(|AxState(s): AxState<Shared>, method: http::Method, uri: http::Uri, headers: http::HeaderMap, body: bytes::Bytes| async move {
+                    api::handle(s, method, uri, headers, body).await
+                }),
+            )
+            .fallback_service(s3_route)
+            .layer(middleware::from_fn_with_state(state.clone(), faults))
+            .with_state(state.clone());
+
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).with_graceful_shutdown(async { let _ = rx.await; }).await;
+        });
+        tracing::info!(%url, "sandbox listening");
+        Ok(Sandbox { addr, url, state, shutdown: Some(tx), task: Some(task), _tmp: tmp })
+    }
+
+    /// The base URL, for both the API and storage: `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn access_key(&self) -> String {
+        self.state.lock().unwrap().config.access_key.clone()
+    }
+
+    pub fn secret_key(&self) -> String {
+        self.state.lock().unwrap().config.secret_key.clone()
+    }
+
+    /// Look inside (tests).
+    pub fn inspect<R>(&self, f: impl FnOnce(&mut model::State) -> R) -> R {
+        let mut st = self.state.lock().unwrap();
+        st.settle();
+        f(&mut st)
+    }
+
+    pub fn set_faults(&self, faults: Faults) {
+        self.state.lock().unwrap().config.faults = faults;
+    }
+
+    pub fn set_token_lifetime(&self, d: std::time::Duration) {
+        self.state.lock().unwrap().config.token_lifetime = d;
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(t) = self.task.take() {
+            t.abort();
+        }
+    }
+}
+
+/// Injected latency, 500s and dropped connections.
+async fn faults(AxState(state): AxState<Shared>, req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/terra-rescon-be");
+    let f = state.lock().unwrap().config.faults.clone();
+    if !f.latency.is_zero() {
+        tokio::time::sleep(f.latency).await;
+    }
+    if is_api || f.include_storage {
+        let (drop, fail) = {
+            let mut rng = rand::thread_rng();
+            (rng.gen_bool(f.drop_rate.clamp(0.0, 1.0)), rng.gen_bool(f.error_rate.clamp(0.0, 1.0)))
+        };
+        if drop {
+            state.lock().unwrap().counters.injected_drops += 1;
+            // A promised body that never comes: the connection is cut mid-answer.
+            let body = Body::from_stream(futures::stream::once(async {
+                Err::<bytes::Bytes, _>(std::io::Error::other("sandbox: injected dropped connection"))
+            }));
+            return Response::builder().status(200).header("content-length", "1024").body(body).unwrap();
+        }
+        if fail {
+            state.lock().unwrap().counters.injected_errors += 1;
+            return if is_api {
+                (http::StatusCode::INTERNAL_SERVER_ERROR, axum::Json(serde_json::json!({"result": {"code": 102000, "msg": "service invocation failure (injected by the sandbox)", "desc": "injected"}, "data": null}))).into_response()
+            } else {
+                (http::StatusCode::INTERNAL_SERVER_ERROR, [("content-type", "application/xml")], "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again. (injected by the sandbox)</Message></Error>").into_response()
+            };
+        }
+    }
+    next.run(req).await
+}

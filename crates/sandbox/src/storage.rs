@@ -1,0 +1,190 @@
+//! The sandbox's S3 endpoint: s3s over s3s-fs, accepting only the temporary credentials that
+//! `obtain_token` issued, and refusing them with `ExpiredToken` once they expire, as S3 does.
+
+use crate::api::Shared;
+use s3s::auth::{Credentials, S3Auth, SecretKey};
+use s3s::dto::*;
+use s3s::{s3_error, S3Request, S3Response, S3Result, S3};
+use std::time::SystemTime;
+
+pub struct TokenAuth {
+    pub state: Shared,
+}
+
+#[async_trait::async_trait]
+impl S3Auth for TokenAuth {
+    async fn get_secret_key(&self, access_key: &str) -> S3Result<SecretKey> {
+        let st = self.state.lock().unwrap();
+        match st.tokens.get(access_key) {
+            None => Err(s3_error!(InvalidAccessKeyId, "The AWS Access Key Id you provided does not exist in our records.")),
+            Some(t) if t.expires_at <= SystemTime::now() => Err(s3_error!(ExpiredToken, "The provided token has expired.")),
+            Some(t) => Ok(SecretKey::from(t.secret_access_key.clone())),
+        }
+    }
+}
+
+/// s3s-fs with the token checks and the bookkeeping the API needs (ETags of stored objects,
+/// multipart uploads in progress).
+pub struct Store {
+    pub fs: s3s_fs::FileSystem,
+    pub state: Shared,
+}
+
+/// One account for every token: uploads started under one token continue under the next.
+fn account<T>(mut req: S3Request<T>) -> S3Request<T> {
+    req.credentials = Some(Credentials { access_key: "sandbox-account".into(), secret_key: SecretKey::from("unused") });
+    req
+}
+
+impl Store {
+    /// The session token must come with its access key.
+    fn check<T>(&self, req: &S3Request<T>) -> S3Result<()> {
+        let Some(creds) = &req.credentials else { return Err(s3_error!(AccessDenied)) };
+        let st = self.state.lock().unwrap();
+        let Some(t) = st.tokens.get(&creds.access_key) else { return Err(s3_error!(InvalidAccessKeyId)) };
+        if t.expires_at <= SystemTime::now() {
+            return Err(s3_error!(ExpiredToken, "The provided token has expired."));
+        }
+        let given = req.headers.get("x-amz-security-token").and_then(|v| v.to_str().ok());
+        if given != Some(t.session_token.as_str()) {
+            return Err(s3_error!(InvalidToken, "The provided token is malformed or otherwise invalid."));
+        }
+        Ok(())
+    }
+
+    fn record(&self, key: &str, etag: Option<&ETag>, size: u64) {
+        if let Some(e) = etag {
+            self.state.lock().unwrap().objects.insert(key.to_string(), (e.value().to_string(), size));
+        }
+    }
+
+    fn size_on_disk(&self, bucket: &str, key: &str) -> u64 {
+        let st = self.state.lock().unwrap();
+        std::fs::metadata(st.storage_root.join(bucket).join(key)).map(|m| m.len()).unwrap_or(0)
+    }
+}
+
+#[async_trait::async_trait]
+impl S3 for Store {
+    async fn put_object(&self, req: S3Request<PutObjectInput>) -> S3Result<S3Response<PutObjectOutput>> {
+        self.check(&req)?;
+        let (bucket, key) = (req.input.bucket.clone(), req.input.key.clone());
+        let out = self.fs.put_object(account(req)).await?;
+        let size = self.size_on_disk(&bucket, &key);
+        self.record(&key, out.output.e_tag.as_ref(), size);
+        Ok(out)
+    }
+
+    async fn get_object(&self, req: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {
+        self.check(&req)?;
+        self.fs.get_object(account(req)).await
+    }
+
+    async fn head_object(&self, req: S3Request<HeadObjectInput>) -> S3Result<S3Response<HeadObjectOutput>> {
+        self.check(&req)?;
+        self.fs.head_object(account(req)).await
+    }
+
+    async fn head_bucket(&self, req: S3Request<HeadBucketInput>) -> S3Result<S3Response<HeadBucketOutput>> {
+        self.check(&req)?;
+        self.fs.head_bucket(account(req)).await
+    }
+
+    async fn delete_object(&self, req: S3Request<DeleteObjectInput>) -> S3Result<S3Response<DeleteObjectOutput>> {
+        self.check(&req)?;
+        let key = req.input.key.clone();
+        let out = self.fs.delete_object(account(req)).await?;
+        self.state.lock().unwrap().objects.remove(&key);
+        Ok(out)
+    }
+
+    async fn list_objects_v2(&self, req: S3Request<ListObjectsV2Input>) -> S3Result<S3Response<ListObjectsV2Output>> {
+        self.check(&req)?;
+        self.fs.list_objects_v2(account(req)).await
+    }
+
+    async fn create_multipart_upload(
+        &self,
+        req: S3Request<CreateMultipartUploadInput>,
+    ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
+        self.check(&req)?;
+        let key = req.input.key.clone();
+        let out = self.fs.create_multipart_upload(account(req)).await?;
+        if let Some(id) = &out.output.upload_id {
+            self.state.lock().unwrap().multipart.insert(id.clone(), (key, SystemTime::now()));
+        }
+        Ok(out)
+    }
+
+    async fn upload_part(&self, req: S3Request<UploadPartInput>) -> S3Result<S3Response<UploadPartOutput>> {
+        self.check(&req)?;
+        if !self.state.lock().unwrap().multipart.contains_key(&req.input.upload_id) {
+            return Err(s3_error!(NoSuchUpload));
+        }
+        self.fs.upload_part(account(req)).await
+    }
+
+    async fn list_parts(&self, req: S3Request<ListPartsInput>) -> S3Result<S3Response<ListPartsOutput>> {
+        self.check(&req)?;
+        if !self.state.lock().unwrap().multipart.contains_key(&req.input.upload_id) {
+            return Err(s3_error!(NoSuchUpload));
+        }
+        self.fs.list_parts(account(req)).await
+    }
+
+    async fn complete_multipart_upload(
+        &self,
+        req: S3Request<CompleteMultipartUploadInput>,
+    ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
+        self.check(&req)?;
+        let (bucket, key, id) = (req.input.bucket.clone(), req.input.key.clone(), req.input.upload_id.clone());
+        if !self.state.lock().unwrap().multipart.contains_key(&id) {
+            return Err(s3_error!(NoSuchUpload));
+        }
+        let out = self.fs.complete_multipart_upload(account(req)).await?;
+        let size = self.size_on_disk(&bucket, &key);
+        self.record(&key, out.output.e_tag.as_ref(), size);
+        self.state.lock().unwrap().multipart.remove(&id);
+        Ok(out)
+    }
+
+    async fn abort_multipart_upload(
+        &self,
+        req: S3Request<AbortMultipartUploadInput>,
+    ) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
+        self.check(&req)?;
+        let id = req.input.upload_id.clone();
+        if self.state.lock().unwrap().multipart.remove(&id).is_none() {
+            return Err(s3_error!(NoSuchUpload));
+        }
+        self.fs.abort_multipart_upload(account(req)).await
+    }
+
+    async fn list_multipart_uploads(
+        &self,
+        req: S3Request<ListMultipartUploadsInput>,
+    ) -> S3Result<S3Response<ListMultipartUploadsOutput>> {
+        self.check(&req)?;
+        let prefix = req.input.prefix.clone().unwrap_or_default();
+        let st = self.state.lock().unwrap();
+        let mut uploads: Vec<MultipartUpload> = st
+            .multipart
+            .iter()
+            .filter(|(_, (key, _))| key.starts_with(&prefix))
+            .map(|(id, (key, at))| MultipartUpload {
+                key: Some(key.clone()),
+                upload_id: Some(id.clone()),
+                initiated: Some(Timestamp::from(*at)),
+                ..Default::default()
+            })
+            .collect();
+        uploads.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(S3Response::new(ListMultipartUploadsOutput {
+            bucket: Some(req.input.bucket.clone()),
+            prefix: req.input.prefix.clone(),
+            is_truncated: Some(false),
+            uploads: Some(uploads),
+            ..Default::default()
+        }))
+    }
+}

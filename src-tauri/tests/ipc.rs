@@ -1,0 +1,106 @@
+//! The shell's commands over IPC on Tauri's mock runtime: what the page sends, what it gets back.
+//! Keychain-backed: run under scripts/headless.sh (a real gnome-keyring Secret Service).
+
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::WebviewWindow;
+use terradesk_app_lib::{build_app, mount, specta_builder, AppState};
+use terradesk_core::credentials::Keychain;
+use terradesk_core::settings::SettingsFile;
+use terradesk_core::{Account, Region};
+
+struct TestApp {
+    _app: tauri::App<MockRuntime>,
+    webview: WebviewWindow<MockRuntime>,
+    keychain: Keychain,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        for r in Region::ALL {
+            let _ = self.keychain.delete(r);
+        }
+    }
+}
+
+fn app(name: &str) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let keychain = Keychain::new(format!("TerraDesk-ipc-{name}-{}", std::process::id()));
+    let account = Account::new(SettingsFile::in_dir(dir.path()), keychain.clone());
+    let state = AppState::with_account(account, dir.path().to_path_buf());
+    let specta = specta_builder!(MockRuntime);
+    let app = build_app(mock_builder(), &specta, state).build(mock_context(noop_assets())).unwrap();
+    mount(&app, &specta);
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    TestApp { _app: app, webview, keychain, _dir: dir }
+}
+
+fn invoke(app: &TestApp, cmd: &str, args: Value) -> Result<Value, Value> {
+    let res = get_ipc_response(
+        &app.webview,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: app.webview.url().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    );
+    res.map(|b| b.deserialize::<Value>().unwrap())
+}
+
+#[test]
+fn save_then_get_returns_the_access_key_and_never_the_secret() {
+    let app = app("save");
+    let secret = "ipc-secret/+=value";
+    let saved = invoke(&app, "save_account", json!({"region": "cn", "accessKey": "AK-ipc", "secretKey": secret})).unwrap();
+    assert_eq!(saved, json!({"region": "cn", "accessKey": "AK-ipc", "secretStored": true}));
+    let got = invoke(&app, "get_account", json!({})).unwrap();
+    assert_eq!(got, saved);
+    assert!(!got.to_string().contains(secret));
+    assert_eq!(app.keychain.load(Region::Cn).unwrap().unwrap().secret_key.expose(), secret);
+
+    let deleted = invoke(&app, "delete_account", json!({"region": "cn"})).unwrap();
+    assert_eq!(deleted, json!({"region": "cn", "accessKey": null, "secretStored": false}));
+}
+
+#[test]
+fn errors_cross_ipc_in_one_shape() {
+    let app = app("errors");
+    let err = invoke(&app, "save_account", json!({"region": "us", "accessKey": "", "secretKey": "x"})).unwrap_err();
+    assert_eq!(err["code"], "invalid_input", "{err}");
+    assert!(err["message"].as_str().unwrap().contains("AccessKey is empty"));
+    assert!(err.get("detail").is_some());
+    assert_eq!(err.as_object().unwrap().len(), 3, "{err}");
+
+    // A region the app does not know is refused by the argument types.
+    assert!(invoke(&app, "select_region", json!({"region": "mars"})).is_err());
+}
+
+#[test]
+fn test_connection_in_the_sandbox_works_without_keys_and_names_wrong_keys() {
+    let app = app("connect");
+    invoke(&app, "select_region", json!({"region": "sandbox"})).unwrap();
+    let report = invoke(&app, "test_connection", json!({})).unwrap();
+    assert_eq!(report["region"], "sandbox");
+    assert!(report["host"].as_str().unwrap().starts_with("http://127.0.0.1:"));
+    assert!(report["tokenExpiresInSeconds"].as_u64().unwrap() > 500);
+
+    invoke(&app, "save_account", json!({"region": "sandbox", "accessKey": "sandbox-demo-ak", "secretKey": "not-the-secret"})).unwrap();
+    let err = invoke(&app, "test_connection", json!({})).unwrap_err();
+    assert_eq!(err["code"], "wrong_keys", "{err}");
+}
+
+#[test]
+fn test_connection_without_keys_in_a_real_region_says_what_to_do() {
+    let app = app("nokeys");
+    invoke(&app, "select_region", json!({"region": "us"})).unwrap();
+    let err = invoke(&app, "test_connection", json!({})).unwrap_err();
+    assert_eq!(err["code"], "no_credentials");
+    assert!(err["message"].as_str().unwrap().contains("Settings"));
+}

@@ -1,0 +1,54 @@
+import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import App from "./App.svelte";
+import { setLocale } from "./lib/i18n";
+import { account, mockBackend, resetBackend } from "./test/ipc";
+
+beforeEach(() => setLocale("en"));
+afterEach(() => resetBackend());
+
+describe("App shell", () => {
+  it("shows the app name, and Jobs is the start screen", () => {
+    render(App);
+    expect(screen.getByText("TerraDesk")).toBeInTheDocument();
+    expect(screen.getByRole("heading", { level: 1, name: "Jobs" })).toBeInTheDocument();
+    expect(screen.getByTestId("nav-jobs")).toHaveAttribute("aria-current", "page");
+    expect(screen.getByTestId("jobs-empty")).toHaveTextContent(
+      "Jobs will list every reconstruction you start. This screen arrives in a coming version.",
+    );
+  });
+
+  it("navigation switches screens and moves aria-current", async () => {
+    const calls = mockBackend({ get_account: () => account({ region: "us" }) });
+    render(App);
+
+    await fireEvent.click(screen.getByTestId("nav-new-job"));
+    expect(screen.getByRole("heading", { level: 1, name: "New job" })).toBeInTheDocument();
+    expect(screen.getByTestId("new-job-empty")).toHaveTextContent("This screen arrives in a coming version.");
+    expect(screen.getByTestId("nav-new-job")).toHaveAttribute("aria-current", "page");
+    expect(screen.getByTestId("nav-jobs")).not.toHaveAttribute("aria-current");
+
+    await fireEvent.click(screen.getByTestId("nav-settings"));
+    expect(screen.getByRole("heading", { level: 1, name: "Settings" })).toBeInTheDocument();
+    expect(await screen.findByTestId("access-key")).toBeInTheDocument();
+    expect(calls.map((c) => c.cmd)).toContain("get_account");
+    expect(screen.queryByTestId("new-job-empty")).toBeNull();
+
+    await fireEvent.click(screen.getByTestId("nav-jobs"));
+    expect(screen.getByRole("heading", { level: 1, name: "Jobs" })).toBeInTheDocument();
+  });
+
+  it("nav items are real buttons", () => {
+    render(App);
+    for (const id of ["nav-jobs", "nav-new-job", "nav-settings"]) {
+      expect(screen.getByTestId(id).tagName).toBe("BUTTON");
+    }
+  });
+
+  it("the Jobs empty state leads to the account settings", async () => {
+    mockBackend({ get_account: () => account() });
+    render(App);
+    await fireEvent.click(screen.getByRole("button", { name: /Set up your account/ }));
+    await waitFor(() => expect(screen.getByTestId("nav-settings")).toHaveAttribute("aria-current", "page"));
+  });
+});

@@ -1,0 +1,1 @@
+export type Screen = "jobs" | "new-job" | "settings";

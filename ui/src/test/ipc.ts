@@ -1,0 +1,38 @@
+// Helpers for component tests: a fake backend behind Tauri's IPC mock.
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import type { InvokeArgs } from "@tauri-apps/api/core";
+import type { AccountView, UserError as AppError } from "../lib/bindings";
+
+export type Call = { cmd: string; args: Record<string, unknown> | undefined };
+export type Handler = (args: Record<string, unknown> | undefined) => unknown;
+
+/**
+ * Installs a mocked backend. Handlers may return a value (success) or throw a
+ * plain object (rejected like a Rust `Err(AppError)`). Unknown commands reject
+ * the way Tauri does: with the string "Command <name> not found".
+ */
+export function mockBackend(handlers: Record<string, Handler>): Call[] {
+  const calls: Call[] = [];
+  mockIPC((cmd: string, payload?: InvokeArgs) => {
+    const args = payload as Record<string, unknown> | undefined;
+    calls.push({ cmd, args });
+    const handler = handlers[cmd];
+    if (!handler) throw `Command ${cmd} not found`;
+    return handler(args);
+  });
+  return calls;
+}
+
+export function resetBackend(): void {
+  clearMocks();
+  // clearMocks leaves an empty __TAURI_INTERNALS__ object behind.
+  delete (window as unknown as Record<string, unknown>).__TAURI_INTERNALS__;
+}
+
+export function account(view: Partial<AccountView> = {}): AccountView {
+  return { region: "us", accessKey: null, secretStored: false, ...view };
+}
+
+export function appError(code: AppError["code"], message: string, detail: string | null = null) {
+  return { code, message, detail } satisfies AppError;
+}
