@@ -35,7 +35,7 @@ test("a saved key pair survives a restart and the SecretKey stays in the keychai
   try {
     await (await b.$('[data-testid="nav-settings"]')).waitForClickable({ timeout: 20000 });
     await b.$('[data-testid="nav-settings"]').click();
-    await b.$('[data-testid="region-cn"]').click();
+    await b.$('[data-testid="region-cn"]').parentElement().click();
     await b.$('[data-testid="access-key"]').setValue(AK);
     await b.$('[data-testid="secret-key"]').setValue(SK);
     await b.$('[data-testid="save-account"]').click();
@@ -69,8 +69,18 @@ test("a saved key pair survives a restart and the SecretKey stays in the keychai
     await screenshot(b, "settings-after-restart");
 
     // Delete removes it from the keychain.
-    await b.$('[data-testid="delete-account"]').click();
-    await b.$('[data-testid="confirm-delete"]').click();
+    // The layout settles once the account has loaded; click as a user would until it asks.
+    const del = await b.$('[data-testid="delete-account"]');
+    await b.waitUntil(
+      async () => {
+        await del.click();
+        return (await del.getAttribute("aria-expanded")) === "true";
+      },
+      { timeout: 10000, interval: 500 },
+    );
+    const confirm = await b.$('[data-testid="confirm-delete"]');
+    await confirm.waitForDisplayed({ timeout: 10000 });
+    await confirm.click();
     await b.waitUntil(async () => !(await b.$('[data-testid="secret-stored"]').isExisting()), { timeout: 10000 });
   } finally {
     await b.deleteSession();

@@ -47,9 +47,17 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     retry: RetryPolicy,
     use_env_proxy: bool,
+    clock_offset_secs: i64,
 }
 
 impl ClientBuilder {
+    /// Sign as if the clock were this many seconds ahead (negative: behind). For tests of what a
+    /// wrong clock does.
+    pub fn clock_offset_secs(mut self, secs: i64) -> Self {
+        self.clock_offset_secs = secs;
+        self
+    }
+
     pub fn credentials(mut self, c: Credentials) -> Self {
         self.credentials = Some(c);
         self
@@ -92,7 +100,7 @@ impl ClientBuilder {
             http = http.no_proxy();
         }
         let http = http.build().map_err(|e| Error::Network { host: host.clone(), message: e.to_string() })?;
-        Ok(Client { http, host, credentials, retry: self.retry })
+        Ok(Client { http, host, credentials, retry: self.retry, clock_offset_secs: self.clock_offset_secs })
     }
 }
 
@@ -111,6 +119,7 @@ pub struct Client {
     host: String,
     credentials: Credentials,
     retry: RetryPolicy,
+    clock_offset_secs: i64,
 }
 
 impl std::fmt::Debug for Client {
@@ -128,6 +137,7 @@ impl Client {
             connect_timeout: Duration::from_secs(15),
             retry: RetryPolicy::default(),
             use_env_proxy: true,
+            clock_offset_secs: 0,
         }
     }
 
@@ -183,7 +193,7 @@ impl Client {
                 &body,
                 &self.credentials.access_key,
                 &self.credentials.secret_key,
-                SystemTime::now(),
+                self.now(),
             );
             let mut req = self
                 .http
@@ -204,7 +214,7 @@ impl Client {
                     match resp.bytes().await {
                         Ok(bytes) => {
                             tracing::debug!(%method, path = path_and_query, status, ms = started.elapsed().as_millis() as u64, "TerraAPI call");
-                            let r = classify_response(status, date.as_deref(), SystemTime::now(), &bytes, what);
+                            let r = classify_response(status, date.as_deref(), self.now(), &bytes, what);
                             let retryable = matches!(r, Err(Error::Server { .. })) && idem == Idempotence::Safe;
                             match r {
                                 Err(e) if retryable && attempt + 1 < self.retry.attempts => e,
@@ -236,6 +246,15 @@ impl Client {
             tracing::warn!(%method, path = path_and_query, attempt = attempt + 1, error = %err, ?delay, "TerraAPI call failed; retrying");
             tokio::time::sleep(delay).await;
             attempt += 1;
+        }
+    }
+
+    fn now(&self) -> SystemTime {
+        let now = SystemTime::now();
+        if self.clock_offset_secs >= 0 {
+            now + Duration::from_secs(self.clock_offset_secs as u64)
+        } else {
+            now - Duration::from_secs(self.clock_offset_secs.unsigned_abs())
         }
     }
 

@@ -1,0 +1,78 @@
+#![allow(dead_code)]
+
+use std::time::Duration;
+use terradesk_core::api::{CallbackFile, Client, RetryPolicy, StoreToken};
+use terradesk_core::credentials::Credentials;
+use terradesk_core::SecretKey;
+use terradesk_sandbox::{Sandbox, SandboxConfig};
+
+pub async fn sandbox(job_secs: f64) -> Sandbox {
+    Sandbox::start(SandboxConfig { job_duration: Duration::from_secs_f64(job_secs), ..Default::default() })
+        .await
+        .unwrap()
+}
+
+pub fn client(sb: &Sandbox) -> Client {
+    client_with(sb, &sb.secret_key(), 0)
+}
+
+pub fn client_with(sb: &Sandbox, secret: &str, clock_offset: i64) -> Client {
+    Client::builder(sb.url())
+        .credentials(Credentials::new(sb.access_key(), SecretKey::new(secret)).unwrap())
+        .retry(RetryPolicy { attempts: 4, base_delay: Duration::from_millis(20), max_delay: Duration::from_millis(200) })
+        .clock_offset_secs(clock_offset)
+        .env_proxy(false)
+        .build()
+        .unwrap()
+}
+
+pub fn s3(token: &StoreToken) -> aws_sdk_s3::Client {
+    let creds = aws_credential_types::Credentials::new(
+        &token.access_key_id,
+        &token.secret_access_key,
+        Some(token.session_token.clone()),
+        None,
+        "terradesk-test",
+    );
+    let conf = aws_sdk_s3::Config::builder()
+        .behavior_version_latest()
+        .region(aws_sdk_s3::config::Region::new(token.region.clone()))
+        .endpoint_url(token.storage_endpoint().unwrap())
+        .force_path_style(true)
+        .credentials_provider(creds)
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
+}
+
+/// Put `files` (name, bytes) under the token's storePath; the callback entries they need.
+pub async fn put_files(token: &StoreToken, files: &[(String, Vec<u8>)]) -> Vec<CallbackFile> {
+    let s3 = s3(token);
+    let mut out = Vec::new();
+    for (name, bytes) in files {
+        let r = s3
+            .put_object()
+            .bucket(&token.cloud_bucket_name)
+            .key(token.object_key(name))
+            .body(bytes.clone().into())
+            .send()
+            .await
+            .unwrap();
+        out.push(CallbackFile::new(name.clone(), r.e_tag().unwrap()));
+    }
+    out
+}
+
+pub fn photos(n: usize) -> Vec<(String, Vec<u8>)> {
+    (0..n).map(|i| (format!("DJI_{i:04}.JPG"), format!("photo {i}").repeat(50).into_bytes())).collect()
+}
+
+/// A resource holding `files`, registered.
+pub async fn resource_with(client: &Client, files: &[(String, Vec<u8>)]) -> String {
+    let token = client.obtain_token().await.unwrap();
+    let res = client.create_resource("survey", "map").await.unwrap();
+    let cb = put_files(&token, files).await;
+    for batch in cb.chunks(50) {
+        client.upload_callback(&res.uuid, &token.callback_param, batch).await.unwrap();
+    }
+    res.uuid
+}
