@@ -1,6 +1,7 @@
 //! `terradesk`: TerraDesk from the terminal. Every command can print JSON (`--json`) for scripts.
 
 mod output;
+mod upload;
 
 use clap::{Parser, Subcommand};
 use output::Out;
@@ -40,6 +41,22 @@ enum Command {
         /// The JSON body.
         #[arg(long, short = 'd')]
         data: Option<String>,
+    },
+    /// Upload a folder of photos or LiDAR scans into a resource, resuming an earlier upload of it.
+    Upload {
+        folder: std::path::PathBuf,
+        /// The resource's name (a new resource); the folder's name by default.
+        #[arg(long)]
+        name: Option<String>,
+        /// Upload into this existing resource.
+        #[arg(long)]
+        resource: Option<String>,
+        /// Requests in flight at once.
+        #[arg(long, default_value_t = terradesk_core::upload::UploadOptions::default().concurrency)]
+        concurrency: usize,
+        /// Part size for large files, in MiB.
+        #[arg(long, default_value_t = 16)]
+        part_size_mib: u64,
     },
     /// Run the local TerraAPI + S3 sandbox.
     Sandbox {
@@ -152,6 +169,13 @@ async fn run(command: Command, out: &Out) -> Result<(), Error> {
             };
             let value = target()?.client()?.raw(&method, &path, body.as_ref()).await?;
             println!("{}", serde_json::to_string_pretty(&value).unwrap());
+        }
+        Command::Upload { folder, name, resource, concurrency, part_size_mib } => {
+            let opts = terradesk_core::upload::UploadOptions { concurrency, part_size: part_size_mib * 1024 * 1024, ..Default::default() };
+            let report = upload::run(&target()?, &folder, name, resource, opts, out).await?;
+            if !report.complete() {
+                std::process::exit(2);
+            }
         }
         Command::Sandbox {
             port,

@@ -53,6 +53,9 @@ pub enum Error {
     #[error("Could not reach {host}: {message}. Check the internet connection (and proxy settings), then try again.")]
     Network { host: String, message: String },
 
+    #[error("Cancelled.")]
+    Cancelled,
+
     /// Any other answer, with its code and message.
     #[error("The server answered with code {code}: {message}")]
     Api { code: i64, message: String },
@@ -88,6 +91,7 @@ impl Error {
             Error::InvalidParameters { .. } => ErrorCode::InvalidParameters,
             Error::Server { .. } => ErrorCode::Server,
             Error::Network { .. } => ErrorCode::Network,
+            Error::Cancelled => ErrorCode::Cancelled,
             Error::Api { .. } => ErrorCode::Other,
         }
     }
@@ -118,6 +122,7 @@ pub enum ErrorCode {
     InvalidParameters,
     Server,
     Network,
+    Cancelled,
     Other,
 }
 

@@ -4,6 +4,9 @@
 
 pub mod account;
 pub mod credentials;
+pub mod dataset;
+pub mod db;
+pub mod upload;
 pub mod error;
 pub mod paths;
 pub mod region;

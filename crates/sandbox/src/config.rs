@@ -25,6 +25,18 @@ pub struct SandboxConfig {
     /// How long download URLs stay valid.
     pub download_url_lifetime: Duration,
     pub faults: Faults,
+    /// Hand out credentials for another S3 server instead of the built-in one (to prove uploads
+    /// against an independent implementation). Registered files are then not checked.
+    pub external_storage: Option<ExternalStorage>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExternalStorage {
+    pub endpoint: String,
+    pub bucket: String,
+    pub access_key: String,
+    pub secret_key: String,
+    pub region: String,
 }
 
 /// Injected faults, to prove the client survives them.
@@ -53,6 +65,7 @@ impl Default for SandboxConfig {
             max_unfinished_jobs: 2,
             download_url_lifetime: Duration::from_secs(3600),
             faults: Faults::default(),
+            external_storage: None,
         }
     }
 }

@@ -10,7 +10,7 @@ pub mod model;
 pub mod outputs;
 mod storage;
 
-pub use config::{Faults, SandboxConfig, DEMO_ACCESS_KEY, DEMO_SECRET_KEY};
+pub use config::{ExternalStorage, Faults, SandboxConfig, DEMO_ACCESS_KEY, DEMO_SECRET_KEY};
 
 use api::Shared;
 use axum::body::Body;

@@ -115,6 +115,8 @@ pub struct State {
     pub multipart: HashMap<String, (String, SystemTime)>,
     pub counters: Counters,
     pub download_secret: String,
+    /// How many times each (resource, name) was registered.
+    pub registrations: HashMap<(String, String), u32>,
 }
 
 pub fn unix(t: SystemTime) -> i64 {
@@ -159,6 +161,7 @@ impl State {
             multipart: HashMap::new(),
             counters: Counters::default(),
             download_secret: new_uuid(),
+            registrations: HashMap::new(),
         }
     }
 
@@ -204,6 +207,23 @@ impl State {
                 }
             }
         }
+    }
+
+    /// Register a file to a resource: a name already there is replaced (its new ETag wins).
+    pub fn register_file(&mut self, resource_uuid: &str, name: &str, etag: &str, size: u64, object_key: &str) -> FileRec {
+        *self.registrations.entry((resource_uuid.to_string(), name.to_string())).or_default() += 1;
+        let existing = self
+            .resources
+            .get(resource_uuid)
+            .and_then(|r| r.files.iter().find(|f| self.files.get(*f).is_some_and(|f| f.name == name)).cloned());
+        if let Some(uuid) = existing {
+            let f = self.files.get_mut(&uuid).unwrap();
+            f.etag = etag.to_string();
+            f.size = size;
+            f.object_key = object_key.to_string();
+            return f.clone();
+        }
+        self.add_file(resource_uuid, name, etag, size, object_key)
     }
 
     /// Add a file record to a resource.

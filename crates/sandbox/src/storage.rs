@@ -141,7 +141,11 @@ impl S3 for Store {
         if !self.state.lock().unwrap().multipart.contains_key(&id) {
             return Err(s3_error!(NoSuchUpload));
         }
-        let out = self.fs.complete_multipart_upload(account(req)).await?;
+        let mut out = self.fs.complete_multipart_upload(account(req)).await?;
+        // s3s-fs answers through a keep-alive future: resolve it to learn the ETag.
+        if let Some(fut) = out.output.future.take() {
+            out.output = fut.await?;
+        }
         let size = self.size_on_disk(&bucket, &key);
         self.record(&key, out.output.e_tag.as_ref(), size);
         self.state.lock().unwrap().multipart.remove(&id);

@@ -17,9 +17,13 @@ pub fn client(sb: &Sandbox) -> Client {
 }
 
 pub fn client_with(sb: &Sandbox, secret: &str, clock_offset: i64) -> Client {
+    client_retrying(sb, secret, clock_offset, 4)
+}
+
+pub fn client_retrying(sb: &Sandbox, secret: &str, clock_offset: i64, attempts: u32) -> Client {
     Client::builder(sb.url())
         .credentials(Credentials::new(sb.access_key(), SecretKey::new(secret)).unwrap())
-        .retry(RetryPolicy { attempts: 4, base_delay: Duration::from_millis(20), max_delay: Duration::from_millis(200) })
+        .retry(RetryPolicy { attempts, base_delay: Duration::from_millis(10), max_delay: Duration::from_millis(100) })
         .clock_offset_secs(clock_offset)
         .env_proxy(false)
         .build()

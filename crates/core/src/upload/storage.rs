@@ -1,0 +1,228 @@
+//! Temporary storage credentials and the S3 client that goes with them. A token is refreshed
+//! before its `expireTime`, and again whenever the storage says it expired.
+
+use crate::api::{Client, StoreToken};
+use crate::{Error, Result};
+use aws_sdk_s3::config::{BehaviorVersion, Region, RequestChecksumCalculation, ResponseChecksumValidation, StalledStreamProtectionConfig};
+use md5::{Digest, Md5};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Mutex;
+
+/// One token and its S3 client.
+pub struct StorageSession {
+    pub token: StoreToken,
+    pub s3: aws_sdk_s3::Client,
+    /// `storePath` without `/{fileName}`.
+    pub prefix: String,
+    pub generation: u64,
+    /// Unix seconds when the token was obtained, by this computer's clock.
+    pub issued_at: i64,
+}
+
+impl std::fmt::Debug for StorageSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StorageSession").field("prefix", &self.prefix).field("generation", &self.generation).finish()
+    }
+}
+
+impl StorageSession {
+    pub fn new(token: StoreToken, generation: u64) -> StorageSession {
+        let prefix = token.store_path.replace("/{fileName}", "").replace("{fileName}", "").trim_end_matches('/').to_string();
+        let s3 = s3_client(&token);
+        StorageSession { token, s3, prefix, generation, issued_at: crate::db::now_unix() }
+    }
+
+    pub fn key(&self, name: &str) -> String {
+        self.token.object_key(name)
+    }
+
+    pub fn bucket(&self) -> &str {
+        &self.token.cloud_bucket_name
+    }
+
+    fn expires_in(&self) -> i64 {
+        self.token.expire_time - crate::db::now_unix()
+    }
+}
+
+/// The S3 client for a token: path-style for local endpoints, and for Aliyun OSS request
+/// checksums only when required (OSS refuses the streaming aws-chunked encoding).
+pub fn s3_client(token: &StoreToken) -> aws_sdk_s3::Client {
+    // No expiry is given to the SDK: the storage's own ExpiredToken answer is what triggers a
+    // refresh, so a slow clock cannot stop an upload.
+    let creds = aws_credential_types::Credentials::new(
+        &token.access_key_id,
+        &token.secret_access_key,
+        Some(token.session_token.clone()),
+        None,
+        "terraapi-obtain-token",
+    );
+    let region = if token.region.is_empty() { "us-east-1".to_string() } else { token.region.clone() };
+    let mut b = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region))
+        .credentials_provider(creds)
+        // Our own retries decide; the SDK's tries a few quick ones first.
+        .retry_config(aws_sdk_s3::config::retry::RetryConfig::standard().with_max_attempts(3))
+        .timeout_config(
+            aws_sdk_s3::config::timeout::TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(15))
+                .operation_attempt_timeout(Duration::from_secs(600))
+                .build(),
+        )
+        .stalled_stream_protection(StalledStreamProtectionConfig::enabled().grace_period(Duration::from_secs(30)).build());
+    if let Some(endpoint) = token.storage_endpoint() {
+        let local = url::Url::parse(&endpoint)
+            .ok()
+            .and_then(|u| u.host_str().map(|h| h == "localhost" || h.parse::<std::net::IpAddr>().is_ok()))
+            .unwrap_or(false);
+        b = b.endpoint_url(endpoint).force_path_style(local);
+    }
+    if token.is_ali_oss() || std::env::var_os("TERRADESK_S3_CHECKSUMS_WHEN_REQUIRED").is_some() {
+        b = b
+            .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+            .response_checksum_validation(ResponseChecksumValidation::WhenRequired);
+    }
+    aws_sdk_s3::Client::from_conf(b.build())
+}
+
+/// Hands out the current storage session, refreshing the token before it expires.
+pub struct TokenSource {
+    api: Client,
+    state: Mutex<(Option<Arc<StorageSession>>, u64)>,
+}
+
+impl TokenSource {
+    pub fn new(api: Client) -> Self {
+        TokenSource { api, state: Mutex::new((None, 0)) }
+    }
+
+    pub fn api(&self) -> &Client {
+        &self.api
+    }
+
+    /// The session to use now: a new token when the current one has less than a minute (or a
+    /// third of its life, for short-lived tokens) left.
+    pub async fn session(&self) -> Result<Arc<StorageSession>> {
+        let mut st = self.state.lock().await;
+        if let Some(s) = st.0.as_ref() {
+            let lifetime = (s.token.expire_time - s.issued_at).max(0);
+            let margin = (lifetime / 3).min(60);
+            if s.expires_in() > margin {
+                return Ok(s.clone());
+            }
+        }
+        let token = self.api.obtain_token().await?;
+        st.1 += 1;
+        let s = Arc::new(StorageSession::new(token, st.1));
+        if s.generation > 1 {
+            tracing::info!(generation = s.generation, "storage token refreshed");
+        }
+        st.0 = Some(s.clone());
+        Ok(s)
+    }
+
+    /// The storage refused `stale` as expired: drop it (once, however many workers saw it).
+    pub async fn expired(&self, stale: &StorageSession) {
+        let mut st = self.state.lock().await;
+        if st.0.as_ref().is_some_and(|s| s.generation == stale.generation) {
+            st.0 = None;
+        }
+    }
+}
+
+/// Whether an S3 error means the credentials are stale (a new token will fix it).
+pub fn is_expired_credentials(code: Option<&str>) -> bool {
+    matches!(
+        code,
+        Some("ExpiredToken" | "InvalidToken" | "TokenRefreshRequired" | "InvalidAccessKeyId" | "SecurityTokenExpired" | "InvalidSecurityToken" | "RequestTimeTooSkewed")
+    )
+}
+
+/// The ETag S3 gives a file uploaded whole (`md5`) or in parts of `part_size` (`md5-of-md5s-N`).
+pub fn etag_of_file(path: &std::path::Path, part_size: Option<u64>) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; 1 << 20];
+    match part_size {
+        None => {
+            let mut h = Md5::new();
+            loop {
+                let n = f.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                h.update(&buf[..n]);
+            }
+            Ok(hex::encode(h.finalize()))
+        }
+        Some(ps) => {
+            let mut parts = Vec::new();
+            loop {
+                let mut h = Md5::new();
+                let mut left = ps;
+                let mut any = false;
+                while left > 0 {
+                    let want = left.min(buf.len() as u64) as usize;
+                    let n = f.read(&mut buf[..want])?;
+                    if n == 0 {
+                        break;
+                    }
+                    any = true;
+                    h.update(&buf[..n]);
+                    left -= n as u64;
+                }
+                if !any {
+                    break;
+                }
+                parts.push(h.finalize());
+            }
+            let mut all = Md5::new();
+            for p in &parts {
+                all.update(p);
+            }
+            Ok(format!("{}-{}", hex::encode(all.finalize()), parts.len()))
+        }
+    }
+}
+
+pub(crate) fn s3_error_code<E: aws_sdk_s3::error::ProvideErrorMetadata>(e: &aws_sdk_s3::error::SdkError<E>) -> Option<String> {
+    use aws_sdk_s3::error::ProvideErrorMetadata;
+    e.code().map(str::to_string)
+}
+
+/// Words for an S3 failure, never containing credentials.
+pub(crate) fn describe_s3_error<E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static>(
+    e: &aws_sdk_s3::error::SdkError<E>,
+) -> String {
+    use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+    match e {
+        SdkError::ServiceError(se) => {
+            let status = se.raw().status().as_u16();
+            format!("storage answered {status} {}: {}", e.code().unwrap_or("error"), e.message().unwrap_or(""))
+        }
+        SdkError::TimeoutError(_) => "the storage did not answer in time".into(),
+        SdkError::DispatchFailure(d) => {
+            if d.is_io() || d.is_timeout() {
+                "the connection to the storage failed".into()
+            } else {
+                format!("the connection to the storage failed ({:?})", d.as_connector_error().map(|c| c.to_string()))
+            }
+        }
+        SdkError::ResponseError(_) => "the storage's answer was cut off".into(),
+        other => {
+            let mut text = other.to_string();
+            let mut src = std::error::Error::source(other);
+            while let Some(s) = src {
+                text = s.to_string();
+                src = s.source();
+            }
+            text
+        }
+    }
+}
+
+pub(crate) fn storage_error(text: String) -> Error {
+    Error::Network { host: "the storage".into(), message: text }
+}

@@ -1,0 +1,192 @@
+//! The upload engine against the sandbox's S3: a mixed dataset, faults, short tokens, resume.
+
+mod common;
+
+use common::*;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use terradesk_core::dataset;
+use terradesk_core::db::Db;
+use terradesk_core::upload::{etag_of_file, UploadJournal, UploadOptions, Uploader};
+use terradesk_sandbox::{Faults, Sandbox, SandboxConfig};
+
+pub const MIB: u64 = 1024 * 1024;
+
+/// Nested folders, a 0-byte file, non-ASCII names, and optionally a file over 100 MiB.
+pub fn mixed_dataset(root: &Path, big: bool) {
+    std::fs::create_dir_all(root.join("flight 1/raw")).unwrap();
+    std::fs::create_dir_all(root.join("航测 2024/ü")).unwrap();
+    for i in 0..24 {
+        let bytes: Vec<u8> = (0..(20_000 + i * 3001)).map(|j| (j * 31 + i * 7) as u8).collect();
+        std::fs::write(root.join(format!("flight 1/raw/DJI_{i:04}.JPG")), bytes).unwrap();
+    }
+    std::fs::write(root.join("flight 1/empty.txt"), b"").unwrap();
+    std::fs::write(root.join("航测 2024/ü/照片 #1 (copy).jpg"), vec![7u8; 1000]).unwrap();
+    std::fs::write(root.join(".DS_Store"), b"junk").unwrap();
+    if big {
+        let mut f = std::fs::File::create(root.join("航测 2024/scan.LDR")).unwrap();
+        let chunk: Vec<u8> = (0..MIB).map(|j| (j % 251) as u8).collect();
+        for i in 0..105u64 {
+            let mut c = chunk.clone();
+            c[0] = i as u8;
+            std::io::Write::write_all(&mut f, &c).unwrap();
+        }
+    }
+}
+
+pub struct Outcome {
+    pub report: terradesk_core::upload::UploadReport,
+    pub resource: String,
+}
+
+pub async fn upload(sb: &Sandbox, root: &Path, db: &Db, opts: UploadOptions, resource: Option<String>) -> Outcome {
+    let c = client(sb);
+    let resource = match resource {
+        Some(r) => r,
+        None => c.create_resource("mixed", "map").await.unwrap().uuid,
+    };
+    let ds = dataset::scan(root).unwrap();
+    let up = Uploader::new(c, UploadJournal::new(db.clone()), resource.clone(), opts);
+    let report = up.run(&ds, |_| {}).await.unwrap();
+    Outcome { report, resource }
+}
+
+/// Every dataset file registered exactly once with the right ETag, nothing else, no multipart left.
+pub async fn assert_exact(sb: &Sandbox, root: &Path, resource: &str, part_size: u64, threshold: u64) {
+    let ds = dataset::scan(root).unwrap();
+    let c = client(sb);
+    let files = c.all_files_of(resource).await.unwrap();
+    let server: HashMap<String, String> = files.iter().map(|f| (f.name.clone(), f.etag.clone().unwrap())).collect();
+    assert_eq!(server.len(), files.len(), "no name twice in the resource");
+    let mut expected = HashMap::new();
+    for f in &ds.files {
+        let etag = etag_of_file(&f.path, (f.size >= threshold).then_some(part_size)).unwrap();
+        expected.insert(f.name.clone(), etag);
+    }
+    assert_eq!(server, expected, "the resource's files equal the dataset, byte for byte");
+    let (regs, multipart) = sb.inspect(|s| {
+        (
+            s.registrations.iter().filter(|((r, _), _)| r == resource).map(|((_, n), c)| (n.clone(), *c)).collect::<HashMap<_, _>>(),
+            s.multipart.len(),
+        )
+    });
+    for (name, count) in &regs {
+        assert_eq!(*count, 1, "{name} registered {count} times");
+    }
+    assert_eq!(multipart, 0, "no multipart upload left behind");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_mixed_dataset_uploads_and_registers_exactly() {
+    let sb = sandbox(1.0).await;
+    let dir = tempfile::tempdir().unwrap();
+    mixed_dataset(dir.path(), true);
+    let db = Db::open(&dir.path().join("../journal-mixed.db")).unwrap();
+    let opts = UploadOptions::default();
+    let out = upload(&sb, dir.path(), &db, opts.clone(), None).await;
+    assert!(out.report.complete(), "{:?}", out.report.failed);
+    assert_eq!(out.report.files, 27);
+    assert_exact(&sb, dir.path(), &out.resource, opts.part_size, opts.multipart_threshold).await;
+
+    // Again: nothing is sent twice.
+    let again = upload(&sb, dir.path(), &db, opts.clone(), Some(out.resource.clone())).await;
+    assert_eq!(again.report.sent_files, 0);
+    assert_eq!(again.report.sent_bytes, 0);
+
+    // A file changed on disk after it was uploaded goes again, and only it.
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(dir.path().join("flight 1/raw/DJI_0003.JPG"), b"edited photo").unwrap();
+    let changed = upload(&sb, dir.path(), &db, opts.clone(), Some(out.resource.clone())).await;
+    assert_eq!(changed.report.changed, vec!["flight 1/raw/DJI_0003.JPG".to_string()]);
+    assert_eq!(changed.report.sent_files, 1);
+    let files = client(&sb).all_files_of(&out.resource).await.unwrap();
+    let f = files.iter().find(|f| f.name == "flight 1/raw/DJI_0003.JPG").unwrap();
+    assert_eq!(f.etag.as_deref(), Some(etag_of_file(&dir.path().join("flight 1/raw/DJI_0003.JPG"), None).unwrap().as_str()));
+    let _ = std::fs::remove_file(dir.path().join("../journal-mixed.db"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn injected_500s_and_dropped_connections_lose_nothing() {
+    let sb = Sandbox::start(SandboxConfig {
+        faults: Faults { error_rate: 0.10, drop_rate: 0.10, include_storage: true, ..Default::default() },
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    mixed_dataset(dir.path(), true);
+    let db = Db::open(&dir.path().join(".journal.db")).unwrap();
+    // Small parts: many requests, many faults.
+    let opts = UploadOptions { part_size: 5 * MIB, max_attempts: 12, ..Default::default() };
+    let c = client_retrying(&sb, &sb.secret_key(), 0, 12);
+    let resource = c.create_resource("faults", "map").await.unwrap().uuid;
+    let ds = dataset::scan(dir.path()).unwrap();
+    let report = Uploader::new(c, UploadJournal::new(db), resource.clone(), opts.clone()).run(&ds, |_| {}).await.unwrap();
+    assert!(report.complete(), "{:?}", report.failed);
+    sb.set_faults(Faults::default());
+    let (errors, drops) = sb.inspect(|s| (s.counters.injected_errors, s.counters.injected_drops));
+    assert!(errors > 0 && drops > 0, "{errors} errors, {drops} drops injected");
+    assert_exact(&sb, dir.path(), &resource, opts.part_size, opts.multipart_threshold).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn tokens_lasting_seconds_are_refreshed_during_a_long_upload() {
+    let sb = Sandbox::start(SandboxConfig {
+        token_lifetime: Duration::from_secs(2),
+        faults: Faults { latency: Duration::from_millis(40), include_storage: true, ..Default::default() },
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    mixed_dataset(dir.path(), true);
+    let db = Db::open(&dir.path().join(".journal.db")).unwrap();
+    let opts = UploadOptions { part_size: 5 * MIB, concurrency: 2, ..Default::default() };
+    let started = std::time::Instant::now();
+    let out = upload(&sb, dir.path(), &db, opts.clone(), None).await;
+    assert!(out.report.complete(), "{:?}", out.report.failed);
+    let tokens = sb.inspect(|s| s.tokens.len());
+    assert!(started.elapsed() > Duration::from_secs(3), "the upload outlived several tokens");
+    assert!(tokens >= 2, "{tokens} tokens were used");
+    assert_exact(&sb, dir.path(), &out.resource, opts.part_size, opts.multipart_threshold).await;
+    // Files were registered with the callbackParam of the token they went under: the sandbox
+    // checks that the object is under that token's storePath.
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_upload_dropped_midway_resumes_and_aborts_what_it_left() {
+    let sb = sandbox(1.0).await;
+    let dir = tempfile::tempdir().unwrap();
+    mixed_dataset(dir.path(), true);
+    let db = Db::open(&dir.path().join(".journal.db")).unwrap();
+    let opts = UploadOptions { part_size: 5 * MIB, concurrency: 3, ..Default::default() };
+    let c = client(&sb);
+    let resource = c.create_resource("resume", "map").await.unwrap().uuid;
+    let ds = dataset::scan(dir.path()).unwrap();
+
+    // Stop the first run abruptly once some bytes are in (as a killed process would).
+    let seen = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let seen2 = seen.clone();
+    let up = Uploader::new(c.clone(), UploadJournal::new(db.clone()), resource.clone(), opts.clone());
+    let run = up.run(&ds, move |p| seen2.store(p.bytes_done, std::sync::atomic::Ordering::Relaxed));
+    tokio::select! {
+        _ = run => panic!("the upload finished before it could be interrupted"),
+        _ = async { while seen.load(std::sync::atomic::Ordering::Relaxed) < 30 * MIB { tokio::time::sleep(Duration::from_millis(5)).await } } => {}
+    }
+    // An orphan the journal never heard of, as a crash between create and journal would leave.
+    let token = c.obtain_token().await.unwrap();
+    let s3 = s3(&token);
+    s3.create_multipart_upload().bucket(&token.cloud_bucket_name).key(token.object_key("orphan.bin")).send().await.unwrap();
+    // …but the orphan must be under a prefix this upload used: register that prefix.
+    UploadJournal::new(db.clone()).note_prefix(1, token.store_path.trim_end_matches("/{fileName}")).unwrap();
+    let in_progress = sb.inspect(|s| s.multipart.len());
+    assert!(in_progress >= 1);
+
+    let report = Uploader::new(c, UploadJournal::new(db), resource.clone(), opts.clone()).run(&ds, |_| {}).await.unwrap();
+    assert!(report.complete(), "{:?}", report.failed);
+    assert!(report.sent_bytes < ds.total_bytes, "completed parts and files were not sent again");
+    assert!(report.orphans_aborted >= 1);
+    assert_exact(&sb, dir.path(), &resource, opts.part_size, opts.multipart_threshold).await;
+}
