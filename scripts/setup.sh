@@ -50,3 +50,12 @@ if [ "$mode" = test ]; then
     cargo install tauri-driver --locked --quiet
   fi
 fi
+
+if [ "$mode" = test ]; then
+  # moto's S3 server: an independent S3 implementation for the upload tests.
+  if [ ! -x .venv-test/bin/moto_server ]; then
+    say "Installing moto[server] (independent S3 server for the upload tests)"
+    python3 -m venv .venv-test
+    .venv-test/bin/pip install --quiet --disable-pip-version-check 'moto[server]'
+  fi
+fi

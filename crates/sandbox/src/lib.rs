@@ -67,6 +67,7 @@ impl Sandbox {
         });
 
         let app = Router::new()
+            .route("/sandbox/stats", get(|AxState(s): AxState<Shared>| async move { axum::Json(stats(&s)) }))
             .route(
                 "/sandbox/download/{id}",
                 get(|AxState(s): AxState<Shared>, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>, headers: http::HeaderMap| async move {
@@ -141,9 +142,29 @@ impl Drop for Sandbox {
     }
 }
 
+/// What tests outside the process want to know: registrations per file, multipart uploads in
+/// progress, injected faults. Not part of the TerraAPI.
+fn stats(state: &Shared) -> serde_json::Value {
+    let st = state.lock().unwrap();
+    let regs: serde_json::Map<String, serde_json::Value> =
+        st.registrations.iter().map(|((r, n), c)| (format!("{r}/{n}"), serde_json::json!(c))).collect();
+    serde_json::json!({
+        "registrations": regs,
+        "multipartInProgress": st.multipart.len(),
+        "tokens": st.tokens.len(),
+        "injectedErrors": st.counters.injected_errors,
+        "injectedDrops": st.counters.injected_drops,
+        "resources": st.resources.len(),
+        "jobs": st.jobs.len(),
+    })
+}
+
 /// Injected latency, 500s and dropped connections.
 async fn faults(AxState(state): AxState<Shared>, req: Request, next: Next) -> Response {
     let is_api = req.uri().path().starts_with("/terra-rescon-be");
+    if req.uri().path() == "/sandbox/stats" {
+        return next.run(req).await;
+    }
     let f = state.lock().unwrap().config.faults.clone();
     if !f.latency.is_zero() {
         tokio::time::sleep(f.latency).await;

@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use common::{mixed_dataset, MIB};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -11,30 +12,6 @@ use terradesk_core::dataset;
 use terradesk_core::db::Db;
 use terradesk_core::upload::{etag_of_file, UploadJournal, UploadOptions, Uploader};
 use terradesk_sandbox::{Faults, Sandbox, SandboxConfig};
-
-pub const MIB: u64 = 1024 * 1024;
-
-/// Nested folders, a 0-byte file, non-ASCII names, and optionally a file over 100 MiB.
-pub fn mixed_dataset(root: &Path, big: bool) {
-    std::fs::create_dir_all(root.join("flight 1/raw")).unwrap();
-    std::fs::create_dir_all(root.join("航测 2024/ü")).unwrap();
-    for i in 0..24 {
-        let bytes: Vec<u8> = (0..(20_000 + i * 3001)).map(|j| (j * 31 + i * 7) as u8).collect();
-        std::fs::write(root.join(format!("flight 1/raw/DJI_{i:04}.JPG")), bytes).unwrap();
-    }
-    std::fs::write(root.join("flight 1/empty.txt"), b"").unwrap();
-    std::fs::write(root.join("航测 2024/ü/照片 #1 (copy).jpg"), vec![7u8; 1000]).unwrap();
-    std::fs::write(root.join(".DS_Store"), b"junk").unwrap();
-    if big {
-        let mut f = std::fs::File::create(root.join("航测 2024/scan.LDR")).unwrap();
-        let chunk: Vec<u8> = (0..MIB).map(|j| (j % 251) as u8).collect();
-        for i in 0..105u64 {
-            let mut c = chunk.clone();
-            c[0] = i as u8;
-            std::io::Write::write_all(&mut f, &c).unwrap();
-        }
-    }
-}
 
 pub struct Outcome {
     pub report: terradesk_core::upload::UploadReport,
