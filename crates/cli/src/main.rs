@@ -1,5 +1,6 @@
 //! `terradesk`: TerraDesk from the terminal. Every command can print JSON (`--json`) for scripts.
 
+mod jobs;
 mod output;
 mod upload;
 
@@ -58,6 +59,66 @@ enum Command {
         #[arg(long, default_value_t = 16)]
         part_size_mib: u64,
     },
+    /// Folder in, Terra ZIP out: upload, process, download and export in one go.
+    Run {
+        /// 2d, 3d or lidar.
+        #[arg(long)]
+        kind: terradesk_core::jobs::JobKind,
+        folder: std::path::PathBuf,
+        /// A parameter, as key=value (repeatable); see `terradesk params KIND`.
+        #[arg(long = "param", value_name = "KEY=VALUE")]
+        params: Vec<String>,
+        /// Start from a preset (e.g. 2d-farmland-fast, 3d-oblique-city, lidar-dem).
+        #[arg(long)]
+        preset: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+        /// Where to write the Terra ZIP; without it the job stops after processing.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// Only these outputs (top-level folders or files, comma separated: map,AT,mission.json).
+        #[arg(long, value_delimiter = ',')]
+        outputs: Vec<String>,
+    },
+    /// The job history.
+    Jobs,
+    /// One job, with its timeline.
+    Job { id: i64 },
+    /// Go on with an interrupted job (after a crash, or a failed upload).
+    Resume {
+        id: i64,
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        #[arg(long, value_delimiter = ',')]
+        outputs: Vec<String>,
+    },
+    /// Download a finished job's result.
+    Download {
+        id: i64,
+        /// The folder to download into (default: in the data folder).
+        #[arg(long)]
+        to: Option<std::path::PathBuf>,
+        #[arg(long, value_delimiter = ',')]
+        outputs: Vec<String>,
+    },
+    /// Export a downloaded result as a ZIP that DJI Terra imports.
+    Export {
+        id: i64,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Stop a running job.
+    Stop { id: i64 },
+    /// Run a failed or stopped job again, on the same resource.
+    Retry { id: i64 },
+    /// Delete a job from the history (and the server's job with --remote).
+    Delete {
+        id: i64,
+        #[arg(long)]
+        remote: bool,
+    },
+    /// The parameters of a kind of job, with their ranges, defaults and help.
+    Params { kind: terradesk_core::jobs::JobKind },
     /// Run the local TerraAPI + S3 sandbox.
     Sandbox {
         #[arg(long, default_value_t = SANDBOX_PORT)]
@@ -87,6 +148,9 @@ enum Command {
         /// Inject the faults into storage requests too.
         #[arg(long)]
         faults_on_storage: bool,
+        /// Add result files with hostile names (zip-slip), to test clients.
+        #[arg(long)]
+        malicious_outputs: bool,
     },
 }
 
@@ -177,6 +241,49 @@ async fn run(command: Command, out: &Out) -> Result<(), Error> {
                 std::process::exit(2);
             }
         }
+        Command::Run { kind, folder, params, preset, name, out: zip, outputs } => {
+            jobs::run(&target()?, kind, &folder, &params, preset, name, zip, outputs, out).await?;
+        }
+        Command::Jobs => jobs::list(out)?,
+        Command::Job { id } => jobs::show(id, out)?,
+        Command::Resume { id, out: zip, outputs } => {
+            let pl = jobs::pipeline(&target()?)?;
+            jobs::finish(&pl, id, zip, outputs, out).await?;
+        }
+        Command::Download { id, to, outputs } => {
+            let pl = jobs::pipeline(&target()?)?;
+            let r = pl.download(id, to, outputs, &terradesk_core::jobs::pipeline::no_events()).await?;
+            out.value(&r, &format!("Downloaded {} files ({}) into {}{}", r.files, upload::human_bytes(r.bytes), r.folder,
+                if r.refused.is_empty() { String::new() } else { format!("; refused {} unsafe names: {}", r.refused.len(), r.refused.iter().map(|x| format!("{} ({})", x.name, x.reason)).collect::<Vec<_>>().join(", ")) }));
+        }
+        Command::Export { id, out: zip } => {
+            let pl = jobs::pipeline(&target()?)?;
+            let r = pl.export(id, &zip, &terradesk_core::jobs::pipeline::no_events())?;
+            out.value(&r, &format!("Terra ZIP: {} ({} files, {})", r.path, r.entries, upload::human_bytes(r.bytes)));
+        }
+        Command::Stop { id } => {
+            let pl = jobs::pipeline(&target()?)?;
+            let j = pl.stop(id, &terradesk_core::jobs::pipeline::no_events()).await?;
+            out.value(&j, &format!("Job {id} is {}.", j.state.as_str()));
+        }
+        Command::Retry { id } => {
+            let pl = jobs::pipeline(&target()?)?;
+            let j = pl.retry(id)?;
+            if !out.json {
+                eprintln!("Job {} retries job {id}", j.id);
+            }
+            jobs::finish(&pl, j.id, None, Vec::new(), out).await?;
+        }
+        Command::Delete { id, remote } => {
+            let pl = jobs::pipeline(&target()?)?;
+            pl.delete(id, remote).await?;
+            out.value(&serde_json::json!({"deleted": id}), &format!("Job {id} deleted."));
+        }
+        Command::Params { kind } => {
+            let schema = terradesk_core::jobs::schema(kind);
+            let text = schema.iter().map(|s| format!("{:<30} {}{}  default {}\n    {}", s.key, serde_json::to_string(&s.ty).unwrap_or_default(), s.unit.as_deref().map(|u| format!(" [{u}]")).unwrap_or_default(), s.default, s.help_en)).collect::<Vec<_>>().join("\n");
+            out.value(&schema, &text);
+        }
         Command::Sandbox {
             port,
             access_key,
@@ -188,6 +295,7 @@ async fn run(command: Command, out: &Out) -> Result<(), Error> {
             drop_rate,
             latency_ms,
             faults_on_storage,
+            malicious_outputs,
         } => {
             let mut config = terradesk_sandbox::SandboxConfig {
                 port,
@@ -200,6 +308,7 @@ async fn run(command: Command, out: &Out) -> Result<(), Error> {
                     latency: Duration::from_millis(latency_ms),
                     include_storage: faults_on_storage,
                 },
+                malicious_outputs,
                 ..Default::default()
             };
             let demo = access_key.is_none();

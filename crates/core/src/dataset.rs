@@ -201,7 +201,7 @@ mod tests {
         assert_eq!(ds.lidar_files, 1);
         assert_eq!(ds.total_bytes, 8);
         let skipped: Vec<&str> = ds.skipped.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(skipped, [".DS_Store", ".git", "._DJI_0001.JPG", "Thumbs.db"]);
+        assert_eq!(skipped, [".DS_Store", "._DJI_0001.JPG", ".git", "Thumbs.db"]);
     }
 
     #[test]

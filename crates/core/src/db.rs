@@ -46,6 +46,41 @@ const MIGRATIONS: &[&str] = &[
         prefix TEXT NOT NULL,
         PRIMARY KEY (upload_id, prefix)
     );",
+    // 2: the job history.
+    "CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        dataset TEXT NOT NULL,
+        parameters TEXT NOT NULL,
+        region TEXT NOT NULL,
+        host TEXT NOT NULL,
+        state TEXT NOT NULL,
+        resource_uuid TEXT,
+        resource_marker TEXT,
+        remote_job_uuid TEXT,
+        job_marker TEXT,
+        start_sent INTEGER NOT NULL DEFAULT 0,
+        output_resource_uuid TEXT,
+        remote_status INTEGER,
+        percentage REAL,
+        remain_seconds REAL,
+        error TEXT,
+        waiting_reason TEXT,
+        download_dir TEXT,
+        outputs TEXT NOT NULL DEFAULT '[]',
+        export_path TEXT,
+        retry_of INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE TABLE job_events (
+        id INTEGER PRIMARY KEY,
+        job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        at INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        message TEXT NOT NULL
+    );",
 ];
 
 /// A shared connection; every call takes the lock for one short transaction.

@@ -8,6 +8,7 @@ pub mod dataset;
 pub mod db;
 pub mod upload;
 pub mod error;
+pub mod jobs;
 pub mod paths;
 pub mod region;
 pub mod secret;

@@ -28,6 +28,9 @@ pub struct SandboxConfig {
     /// Hand out credentials for another S3 server instead of the built-in one (to prove uploads
     /// against an independent implementation). Registered files are then not checked.
     pub external_storage: Option<ExternalStorage>,
+    /// Add result files with hostile names (`../`, absolute paths, drive letters, collisions), as
+    /// a malicious server might: clients must refuse them.
+    pub malicious_outputs: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -66,6 +69,7 @@ impl Default for SandboxConfig {
             download_url_lifetime: Duration::from_secs(3600),
             faults: Faults::default(),
             external_storage: None,
+            malicious_outputs: false,
         }
     }
 }

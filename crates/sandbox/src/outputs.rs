@@ -53,6 +53,9 @@ pub fn files_for(kind: i64, job_name: &str, inputs: &[(String, u64)]) -> Vec<(St
     out
 }
 
+/// Names a malicious server could send.
+pub const HOSTILE_NAMES: &[&str] = &["../evil.txt", "/tmp/terradesk-evil-absolute.txt", "C:\\evil.txt", "map/../../evil2.txt", "MISSION.JSON", "AT\\..\\..\\evil3.txt"];
+
 pub fn is_photo(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     [".jpg", ".jpeg", ".dng", ".heic", ".tif", ".tiff"].iter().any(|e| n.ends_with(e))
@@ -72,7 +75,12 @@ pub fn generate(state: &mut State, job_uuid: &str) -> std::io::Result<()> {
         .and_then(|r| state.resources.get(r))
         .map(|r| r.files.iter().filter_map(|f| state.files.get(f)).map(|f| (f.name.clone(), f.size)).collect())
         .unwrap_or_default();
-    let files = files_for(job.kind.unwrap_or(14), &job.name, &inputs);
+    let mut files = files_for(job.kind.unwrap_or(14), &job.name, &inputs);
+    if state.config.malicious_outputs {
+        for name in HOSTILE_NAMES {
+            files.push((name.to_string(), format!("{MARK}: a file a client must not write ({name})").into_bytes()));
+        }
+    }
     let out_uuid = new_uuid();
     let now = SystemTime::now();
     state.resources.insert(
@@ -89,7 +97,8 @@ pub fn generate(state: &mut State, job_uuid: &str) -> std::io::Result<()> {
         },
     );
     for (name, bytes) in files {
-        let key = format!("outputs/{job_uuid}/{name}");
+        // Stored under a safe key whatever the name says.
+        let key = format!("outputs/{job_uuid}/{:04}-{}", state.files.len(), name.replace(['/', '\\', ':'], "_"));
         let path = state.storage_root.join(BUCKET).join(&key);
         std::fs::create_dir_all(path.parent().unwrap())?;
         std::fs::write(&path, &bytes)?;

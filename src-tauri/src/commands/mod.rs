@@ -1,2 +1,4 @@
 pub mod account;
+pub mod app;
 pub mod connection;
+pub mod jobs;

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Upload benchmark: TerraDesk against `aws s3 cp --recursive` and `rclone copy` (and s5cmd when it
+# is installed), all to the same local S3 server (the sandbox's, release build), on two datasets:
+# 300 × 8 MiB photos and 2 × 1 GiB LiDAR files. Times with hyperfine; peak memory with GNU time.
+#   bench/upload.sh [RUNS]        results in bench/results/upload-*.json and printed as a table
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-3}
+root=$PWD
+work=${BENCH_DIR:-/tmp/terradesk-bench}
+bin="${CARGO_TARGET_DIR:-$root/target}/release/terradesk"
+mkdir -p "$work" bench/results
+for t in hyperfine rclone aws /usr/bin/time; do command -v "$t" >/dev/null || { echo "missing $t: apt-get install hyperfine rclone awscli time" >&2; exit 1; }; done
+[ -x "$bin" ] || cargo build --release -p terradesk-cli
+
+# Datasets (made once; random bytes so nothing compresses or dedups).
+if [ ! -f "$work/photos/DJI_0300.JPG" ]; then
+  mkdir -p "$work/photos"
+  for i in $(seq -w 1 300); do head -c $((8 * 1024 * 1024)) /dev/urandom > "$work/photos/DJI_0$i.JPG"; done
+fi
+if [ ! -f "$work/lidar/scan_2.LDR" ]; then
+  mkdir -p "$work/lidar"
+  for i in 1 2; do head -c $((1024 * 1024 * 1024)) /dev/urandom > "$work/lidar/scan_$i.LDR"; done
+fi
+
+port=18788
+store="$work/store"
+start_sandbox() {
+  rm -rf "$store"; mkdir -p "$store"
+  "$bin" sandbox --port $port --token-lifetime 86400 --data-dir "$store" --json > "$work/sandbox.json" &
+  echo $! > "$work/sandbox.pid"
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/sandbox/stats" >/dev/null && break; sleep 0.1; done
+}
+stop_sandbox() { kill "$(cat "$work/sandbox.pid")" 2>/dev/null || true; wait "$(cat "$work/sandbox.pid")" 2>/dev/null || true; }
+trap stop_sandbox EXIT
+start_sandbox
+
+export TERRADESK_HOST="http://127.0.0.1:$port" TERRADESK_ACCESS_KEY=sandbox-demo-ak TERRADESK_SECRET_KEY=sandbox-demo-sk-0123456789abcdef
+token=$("$bin" api POST /v2/store/obtain_token)
+get() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])" <<<"$token"; }
+export AWS_ACCESS_KEY_ID=$(get accessKeyID) AWS_SECRET_ACCESS_KEY=$(get secretAccessKey) AWS_SESSION_TOKEN=$(get sessionToken) AWS_DEFAULT_REGION=us-east-1
+bucket=$(get cloudBucketName)
+prefix=$(get storePath); prefix=${prefix%/\{fileName\}}
+export AWS_CONFIG_FILE="$work/aws-config"
+cat > "$AWS_CONFIG_FILE" <<CFG
+[default]
+s3 =
+  addressing_style = path
+  max_concurrent_requests = 16
+  multipart_threshold = 64MB
+  multipart_chunksize = 16MB
+CFG
+export RCLONE_CONFIG_SB_TYPE=s3 RCLONE_CONFIG_SB_PROVIDER=Other RCLONE_CONFIG_SB_ENDPOINT="http://127.0.0.1:$port" \
+  RCLONE_CONFIG_SB_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID RCLONE_CONFIG_SB_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY \
+  RCLONE_CONFIG_SB_SESSION_TOKEN=$AWS_SESSION_TOKEN RCLONE_CONFIG_SB_FORCE_PATH_STYLE=true RCLONE_CONFIG=/dev/null
+
+# Each command uploads the whole folder to a fresh key prefix.
+td="rm -rf $work/td-data && TERRADESK_DATA_DIR=$work/td-data $bin upload --json"
+aws_cmd="aws s3 cp --recursive --only-show-errors --endpoint-url http://127.0.0.1:$port"
+rc="rclone copy --transfers 16 --checkers 16 --s3-upload-concurrency 8 --s3-chunk-size 16M --s3-disable-checksum"
+s5=""
+command -v s5cmd >/dev/null && s5="s5cmd --endpoint-url http://127.0.0.1:$port cp"
+
+for ds in photos lidar; do
+  dir="$work/$ds"
+  cmds=(
+    -n terradesk "$td $dir"
+    -n "aws s3 cp" "$aws_cmd $dir s3://$bucket/$prefix/aws-\$(date +%s%N)/"
+    -n "rclone copy" "$rc $dir sb:$bucket/$prefix/rclone-\$(date +%s%N)/"
+  )
+  [ -n "$s5" ] && cmds+=(-n s5cmd "$s5 '$dir/*' s3://$bucket/$prefix/s5-\$(date +%s%N)/")
+  # Empty the store between runs so disk space and directory sizes stay the same.
+  hyperfine --runs "$runs" --warmup 0 --prepare "find $store/$bucket -mindepth 1 -delete 2>/dev/null || true; sync" \
+    --export-json "bench/results/upload-$ds.json" --export-markdown "bench/results/upload-$ds.md" "${cmds[@]}"
+  # Peak memory (maximum resident set size), one run each.
+  for name in terradesk aws rclone; do
+    case $name in
+      terradesk) c="$td $dir" ;;
+      aws) c="$aws_cmd $dir s3://$bucket/$prefix/aws-mem-$ds/" ;;
+      rclone) c="$rc $dir sb:$bucket/$prefix/rclone-mem-$ds/" ;;
+    esac
+    find "$store/$bucket" -mindepth 1 -delete 2>/dev/null || true
+    /usr/bin/time -f "%M" -o "$work/rss" bash -c "$c" >/dev/null 2>&1
+    echo "peak RSS $ds $name: $(( $(cat "$work/rss") / 1024 )) MiB" | tee -a "bench/results/upload-$ds-memory.txt"
+  done
+done

@@ -1,0 +1,187 @@
+//! `terradesk run` end to end against a sandbox process over real sockets: every kind makes a
+//! Terra ZIP; a crash at any step, then `terradesk resume`, leaves exactly one resource and one
+//! job on the server; hostile result names are refused.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+struct Sandbox {
+    child: std::process::Child,
+    url: String,
+    ak: String,
+    sk: String,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sandbox(extra: &[&str]) -> Sandbox {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_terradesk"))
+        .args(["sandbox", "--port", "0", "--json", "--job-duration", "1"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    Sandbox { child, url: v["url"].as_str().unwrap().into(), ak: v["accessKey"].as_str().unwrap().into(), sk: v["secretKey"].as_str().unwrap().into() }
+}
+
+fn td(sb: &Sandbox, data: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_terradesk"));
+    c.env("TERRADESK_HOST", &sb.url)
+        .env("TERRADESK_ACCESS_KEY", &sb.ak)
+        .env("TERRADESK_SECRET_KEY", &sb.sk)
+        .env("TERRADESK_DATA_DIR", data)
+        .env("TERRADESK_POLL_MS", "150")
+        .env("NO_PROXY", "127.0.0.1")
+        .env_remove("TERRADESK_CRASH_AT");
+    c
+}
+
+fn photos(dir: &Path, n: usize) {
+    std::fs::create_dir_all(dir).unwrap();
+    for i in 0..n {
+        std::fs::write(dir.join(format!("DJI_{i:04}.JPG")), vec![(i % 256) as u8; 4000 + i]).unwrap();
+    }
+}
+
+fn lidar(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    for ext in ["LDR", "IMU", "RTK", "RTB", "CLC"] {
+        std::fs::write(dir.join(format!("DJI_20240101_0001.{ext}")), vec![3u8; 50_000]).unwrap();
+    }
+    photos(dir, 3);
+}
+
+fn json_of(out: &std::process::Output) -> serde_json::Value {
+    assert!(out.status.success(), "stderr: {}\nstdout: {}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn stats(sb: &Sandbox) -> serde_json::Value {
+    let out = Command::new("curl").args(["-sf", &format!("{}/sandbox/stats", sb.url)]).output().unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn zip_entries(path: &Path) -> HashMap<String, Vec<u8>> {
+    let mut z = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut out = HashMap::new();
+    for i in 0..z.len() {
+        let mut e = z.by_index(i).unwrap();
+        let mut bytes = Vec::new();
+        e.read_to_end(&mut bytes).unwrap();
+        out.insert(e.name().to_string(), bytes);
+    }
+    out
+}
+
+fn tops(entries: &HashMap<String, Vec<u8>>) -> BTreeSet<String> {
+    entries.keys().map(|k| k.split('/').next().unwrap().to_string()).collect()
+}
+
+#[test]
+fn run_makes_a_terra_zip_for_every_kind() {
+    let sb = sandbox(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    for (kind, layout) in [("2d", vec!["AT", "images", "map", "mission.json"]), ("3d", vec!["AT", "images", "mission.json", "models"]), ("lidar", vec!["AT", "lidars", "mission.json"])] {
+        let folder = dir.path().join(format!("survey-{kind}"));
+        if kind == "lidar" { lidar(&folder) } else { photos(&folder, 12) }
+        let zip = dir.path().join(format!("{kind}.zip"));
+        let out = td(&sb, &data).args(["run", "--json", "--kind", kind, "--out"]).arg(&zip).arg(&folder).output().unwrap();
+        let v = json_of(&out);
+        assert_eq!(v["job"]["state"], "exported", "{v}");
+        let entries = zip_entries(&zip);
+        assert_eq!(tops(&entries), layout.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>(), "{kind}");
+
+        // Each entry is byte for byte what the sandbox serves.
+        let out_uuid = v["job"]["outputResourceUuid"].as_str().unwrap();
+        let listed = json_of(&td(&sb, &data).args(["api", "GET", &format!("/v2/files?resourceUuid={out_uuid}&needURL=true&rows=1000")]).output().unwrap());
+        let files = listed["list"].as_array().unwrap();
+        assert_eq!(files.len(), entries.len());
+        for f in files {
+            let served = Command::new("curl").args(["-sf", f["url"].as_str().unwrap()]).output().unwrap().stdout;
+            assert_eq!(&served, entries.get(f["name"].as_str().unwrap()).unwrap(), "{}", f["name"]);
+        }
+        let mission = String::from_utf8(entries["mission.json"].clone()).unwrap();
+        assert!(mission.contains("sandbox output"));
+    }
+    let jobs = json_of(&td(&sb, &data).args(["jobs", "--json"]).output().unwrap());
+    assert_eq!(jobs.as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn unfit_input_is_refused_before_anything_is_sent() {
+    let sb = sandbox(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("few");
+    photos(&folder, 4);
+    let out = td(&sb, &dir.path().join("data")).args(["run", "--kind", "2d"]).arg(&folder).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 10 photos"));
+    assert_eq!(stats(&sb)["resources"], 0);
+}
+
+#[test]
+fn a_crash_at_any_step_then_resume_leaves_one_resource_and_one_job() {
+    for point in ["before-resource-create", "after-resource-create", "after-upload", "before-job-create", "after-job-create", "before-start", "after-start", "after-download"] {
+        let sb = sandbox(&[]);
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let folder = dir.path().join("survey");
+        photos(&folder, 11);
+        let zip = dir.path().join("out.zip");
+        let crashed = td(&sb, &data).env("TERRADESK_CRASH_AT", point).args(["run", "--kind", "2d", "--out"]).arg(&zip).arg(&folder).output().unwrap();
+        assert!(!crashed.status.success(), "{point}: the process was meant to crash");
+        assert!(String::from_utf8_lossy(&crashed.stderr).contains(&format!("TERRADESK_CRASH_AT={point}")), "{point}: {}", String::from_utf8_lossy(&crashed.stderr));
+        assert!(!zip.exists());
+
+        let resumed = td(&sb, &data).args(["resume", "1", "--json", "--out"]).arg(&zip).output().unwrap();
+        let v = json_of(&resumed);
+        assert_eq!(v["job"]["state"], "exported", "{point}");
+        let s = stats(&sb);
+        // One input resource and the result's output resource; one job.
+        assert_eq!(s["resources"], 2, "{point}: {s}");
+        assert_eq!(s["jobs"], 1, "{point}: {s}");
+        for (k, n) in s["registrations"].as_object().unwrap() {
+            assert_eq!(n, 1, "{point}: {k} registered {n} times");
+        }
+        assert!(zip_entries(&zip).contains_key("mission.json"));
+    }
+}
+
+#[test]
+fn hostile_result_names_are_refused_and_nothing_lands_outside() {
+    let sb = sandbox(&["--malicious-outputs"]);
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let folder = dir.path().join("survey");
+    photos(&folder, 10);
+    let zip = dir.path().join("out.zip");
+    let _ = std::fs::remove_file("/tmp/terradesk-evil-absolute.txt");
+    let v = json_of(&td(&sb, &data).args(["run", "--json", "--kind", "2d", "--out"]).arg(&zip).arg(&folder).output().unwrap());
+    let refused: Vec<String> = v["download"]["refused"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap().to_string()).collect();
+    for hostile in ["../evil.txt", "/tmp/terradesk-evil-absolute.txt", "C:\\evil.txt", "map/../../evil2.txt", "MISSION.JSON", "AT\\..\\..\\evil3.txt"] {
+        assert!(refused.contains(&hostile.to_string()), "{hostile} not refused: {refused:?}");
+    }
+    // Nothing was written outside the download folder.
+    let results = data.join("results");
+    let mut stray = Vec::new();
+    for p in [results.join("evil.txt"), data.join("evil.txt"), data.join("evil2.txt"), results.join("evil2.txt"), PathBuf::from("/tmp/terradesk-evil-absolute.txt"), data.join("evil3.txt"), results.join("evil3.txt")] {
+        if p.exists() {
+            stray.push(p);
+        }
+    }
+    assert!(stray.is_empty(), "{stray:?}");
+    let entries = zip_entries(&zip);
+    assert!(entries.keys().all(|k| !k.contains("..") && !k.starts_with('/') && !k.contains('\\')), "{:?}", entries.keys());
+    assert_eq!(tops(&entries), ["AT", "images", "map", "mission.json"].iter().map(|s| s.to_string()).collect());
+}

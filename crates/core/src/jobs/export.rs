@@ -1,0 +1,227 @@
+//! The Terra ZIP: a downloaded result laid out as DJI Terra desktop imports it (terra-api.md §6),
+//! streamed into a temporary file with bounded memory, checked, then renamed into place.
+
+use super::params::JobKind;
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use zip::write::SimpleFileOptions;
+use zip::CompressionMethod;
+
+/// File types that are already compressed: stored as they are.
+const STORED_EXTENSIONS: &[&str] = &[
+    "jpg", "jpeg", "png", "tif", "tiff", "las", "laz", "b3dm", "pnts", "i3dm", "glb", "osgb", "s3mb", "s3m", "zip", "gz", "7z", "mp4", "dng", "heic",
+    "webp", "jp2", "ecw", "slpk", "ktx2", "dds", "crn",
+];
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportReport {
+    pub path: String,
+    pub entries: u32,
+    #[specta(type = f64)]
+    pub bytes: u64,
+    /// What was moved to fit the Terra layout: (from, to).
+    pub moved: Vec<(String, String)>,
+    /// Layout entries the result lacks.
+    pub missing: Vec<String>,
+}
+
+/// The files under `dir`, relative with `/`, sorted; `.part` leftovers are not results.
+fn files_under(dir: &Path) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).map_err(|e| Error::storage("read", &d, e))? {
+            let e = e.map_err(|e| Error::storage("read", &d, e))?;
+            let ft = e.file_type().map_err(|er| Error::storage("read", e.path(), er))?;
+            if ft.is_dir() {
+                stack.push(e.path());
+            } else if ft.is_file() {
+                let rel = e.path().strip_prefix(dir).expect("under dir").to_string_lossy().replace('\\', "/");
+                if !rel.ends_with(".part") && !rel.ends_with(".terradesk-download") {
+                    out.push(rel);
+                }
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Where each downloaded file goes in the ZIP: the folder that holds the Terra layout becomes the
+/// root. Returns (source relative path, entry name) pairs and what moved.
+pub fn plan_layout(kind: JobKind, files: &[String]) -> (Vec<(String, String)>, Vec<(String, String)>, Vec<String>) {
+    let layout = kind.terra_layout();
+    // Candidate roots: "" and every folder; the one with the most layout entries wins.
+    let mut best = (String::new(), 0usize);
+    let mut roots: Vec<String> = vec![String::new()];
+    for f in files {
+        let mut acc = String::new();
+        let parts: Vec<&str> = f.split('/').collect();
+        for p in &parts[..parts.len().saturating_sub(1)] {
+            acc.push_str(p);
+            acc.push('/');
+            roots.push(acc.clone());
+        }
+    }
+    roots.sort();
+    roots.dedup();
+    for r in &roots {
+        let score = layout
+            .iter()
+            .filter(|l| files.iter().any(|f| f.strip_prefix(r.as_str()).is_some_and(|rest| rest == **l || rest.starts_with(&format!("{l}/")))))
+            .count();
+        if score > best.1 || (score == best.1 && r.len() < best.0.len()) {
+            best = (r.clone(), score);
+        }
+    }
+    let root = best.0;
+    let mut plan = Vec::new();
+    let mut moved = Vec::new();
+    for f in files {
+        let entry = match f.strip_prefix(root.as_str()) {
+            Some(rest) => rest.to_string(),
+            // Outside the result's root: kept, beside the layout, under its own path.
+            None => f.clone(),
+        };
+        if entry != *f {
+            moved.push((f.clone(), entry.clone()));
+        }
+        plan.push((f.clone(), entry));
+    }
+    let missing = layout
+        .iter()
+        .filter(|l| !plan.iter().any(|(_, e)| e == *l || e.starts_with(&format!("{l}/"))))
+        .map(|l| l.to_string())
+        .collect();
+    (plan, moved, missing)
+}
+
+fn stored(name: &str) -> bool {
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    STORED_EXTENSIONS.contains(&ext.as_str())
+}
+
+/// Write `dir` (a downloaded result) as a Terra ZIP at `out`.
+pub fn export_terra_zip(kind: JobKind, dir: &Path, out: &Path) -> Result<ExportReport> {
+    let files = files_under(dir)?;
+    if files.is_empty() {
+        return Err(Error::InvalidInput(format!("{} holds no result files: download the results first.", dir.display())));
+    }
+    let (plan, moved, missing) = plan_layout(kind, &files);
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| Error::storage("create the folder", parent, e))?;
+    let tmp = tempfile::Builder::new().prefix(".terradesk-export-").suffix(".zip.part").tempfile_in(parent).map_err(|e| Error::storage("write", parent, e))?;
+    let mut bytes = 0u64;
+    {
+        let mut zip = zip::ZipWriter::new(BufWriter::with_capacity(1 << 20, tmp.as_file()));
+        let mut buf = vec![0u8; 1 << 20];
+        for (src, entry) in &plan {
+            let path = dir.join(src);
+            let mut f = std::fs::File::open(&path).map_err(|e| Error::storage("read", &path, e))?;
+            let size = f.metadata().map_err(|e| Error::storage("read", &path, e))?.len();
+            let opts = SimpleFileOptions::default()
+                .compression_method(if stored(entry) { CompressionMethod::Stored } else { CompressionMethod::Deflated })
+                .large_file(size >= u32::MAX as u64)
+                .unix_permissions(0o644);
+            zip.start_file(entry.as_str(), opts).map_err(|e| zip_error(out, e))?;
+            loop {
+                let n = f.read(&mut buf).map_err(|e| Error::storage("read", &path, e))?;
+                if n == 0 {
+                    break;
+                }
+                zip.write_all(&buf[..n]).map_err(|e| Error::storage("write", out, e))?;
+            }
+            bytes += size;
+        }
+        let w = zip.finish().map_err(|e| zip_error(out, e))?;
+        let file = w.into_inner().map_err(|e| Error::storage("write", out, e.into_error()))?;
+        file.sync_all().map_err(|e| Error::storage("write", out, e))?;
+    }
+    verify(tmp.path(), dir, &plan)?;
+    tmp.persist(out).map_err(|e| Error::storage("save", out, e.error))?;
+    Ok(ExportReport { path: out.display().to_string(), entries: plan.len() as u32, bytes, moved, missing })
+}
+
+fn zip_error(out: &Path, e: zip::result::ZipError) -> Error {
+    match e {
+        zip::result::ZipError::Io(io) => Error::storage("write", out, io),
+        other => Error::storage("write", out, std::io::Error::other(other.to_string())),
+    }
+}
+
+/// Read the ZIP's directory back: every planned entry, with its size.
+fn verify(zip_path: &Path, dir: &Path, plan: &[(String, String)]) -> Result<()> {
+    let f = std::fs::File::open(zip_path).map_err(|e| Error::storage("read", zip_path, e))?;
+    let mut z = zip::ZipArchive::new(f).map_err(|e| Error::storage("check", zip_path, std::io::Error::other(e.to_string())))?;
+    if z.len() != plan.len() {
+        return Err(Error::storage("check", zip_path, std::io::Error::other(format!("{} entries written, {} expected", z.len(), plan.len()))));
+    }
+    for (src, entry) in plan {
+        let size = std::fs::metadata(dir.join(src)).map(|m| m.len()).unwrap_or(u64::MAX);
+        let e = z.by_name(entry).map_err(|e| Error::storage("check", zip_path, std::io::Error::other(format!("{entry}: {e}"))))?;
+        if e.size() != size {
+            return Err(Error::storage("check", zip_path, std::io::Error::other(format!("{entry}: {} bytes, {size} expected", e.size()))));
+        }
+    }
+    Ok(())
+}
+
+/// The default name of a job's ZIP.
+pub fn default_zip_name(job_name: &str) -> PathBuf {
+    let safe: String = job_name.chars().map(|c| if c.is_alphanumeric() || " -_.()".contains(c) { c } else { '_' }).collect();
+    PathBuf::from(format!("{} - Terra.zip", safe.trim()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, bytes: &[u8]) {
+        let p = dir.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+
+    #[test]
+    fn a_result_under_one_root_folder_is_lifted_to_the_top() {
+        let files: Vec<String> = ["job-42/AT/a.json", "job-42/map/result.tif", "job-42/mission.json", "job-42/images/x.txt"].iter().map(|s| s.to_string()).collect();
+        let (plan, moved, missing) = plan_layout(JobKind::Map2d, &files);
+        assert_eq!(plan[1].1, "map/result.tif");
+        assert_eq!(moved.len(), 4);
+        assert!(missing.is_empty());
+    }
+
+    #[test]
+    fn export_stores_compressed_types_and_checks_the_zip() {
+        let d = tempfile::tempdir().unwrap();
+        let src = d.path().join("result");
+        write(&src, "AT/at.json", &[b'{'; 5000]);
+        write(&src, "map/result.tif", &[7u8; 5000]);
+        write(&src, "mission.json", b"{}");
+        write(&src, "images/thumb.jpg", &[1u8; 100]);
+        write(&src, "map/partial.tif.part", b"leftover");
+        let out = d.path().join("out/r.zip");
+        let r = export_terra_zip(JobKind::Map2d, &src, &out).unwrap();
+        assert_eq!(r.entries, 4);
+        assert!(r.missing.is_empty() && r.moved.is_empty());
+        let mut z = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
+        assert_eq!(z.by_name("map/result.tif").unwrap().compression(), CompressionMethod::Stored);
+        assert_eq!(z.by_name("AT/at.json").unwrap().compression(), CompressionMethod::Deflated);
+        let mut s = String::new();
+        z.by_name("mission.json").unwrap().read_to_string(&mut s).unwrap();
+        assert_eq!(s, "{}");
+        // No temporary file left beside it.
+        let left: Vec<_> = std::fs::read_dir(d.path().join("out")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left.len(), 1, "{left:?}");
+    }
+
+    #[test]
+    fn missing_layout_entries_are_reported() {
+        let files = vec!["lidars/a.las".to_string()];
+        let (_, _, missing) = plan_layout(JobKind::Lidar, &files);
+        assert_eq!(missing, ["AT", "mission.json"]);
+    }
+}
