@@ -33,6 +33,13 @@ pub fn channel_events<R: Runtime>(app: AppHandle<R>, channel: Channel<PipelineEv
     })
 }
 
+/// Progress to one page only (the job's broadcast already runs).
+pub fn channel_only(channel: Channel<PipelineEvent>) -> Events {
+    Arc::new(move |e| {
+        let _ = channel.send(e);
+    })
+}
+
 fn notify<R: Runtime>(app: &AppHandle<R>, j: &JobRecord) {
     use tauri_plugin_notification::NotificationExt;
     let (title, body) = match j.state {

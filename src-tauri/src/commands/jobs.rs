@@ -114,7 +114,7 @@ pub async fn start_job<R: Runtime>(
     let region = pipeline.region;
     let p = pipeline.pipeline.clone();
     let job = blocking(move || p.create(&name, std::path::Path::new(&folder), &params, region)).await?;
-    state.runner.run(app, pipeline, job.id, Some(on_event));
+    state.runner.run(pipeline.pipeline, job.id, Some(crate::runner::channel_events(app, on_event)), |_| {});
     Ok(job)
 }
 
@@ -123,7 +123,12 @@ pub async fn start_job<R: Runtime>(
 #[specta::specta]
 pub async fn resume_job<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, id: f64, on_event: Channel<PipelineEvent>) -> CmdResult<()> {
     let pipeline = state.pipeline().await?;
-    state.runner.run(app, pipeline, id as i64, Some(on_event));
+    let id = id as i64;
+    // Already running (resumed at start-up): just follow it.
+    if state.runner.watch(id, crate::runner::channel_only(on_event.clone())) {
+        return Ok(());
+    }
+    state.runner.run(pipeline.pipeline, id, Some(crate::runner::channel_events(app, on_event)), |_| {});
     Ok(())
 }
 
@@ -131,7 +136,7 @@ pub async fn resume_job<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState
 #[tauri::command]
 #[specta::specta]
 pub fn watch_job(state: State<'_, AppState>, id: f64, on_event: Channel<PipelineEvent>) -> bool {
-    state.runner.watch(id as i64, on_event)
+    state.runner.watch(id as i64, crate::runner::channel_only(on_event))
 }
 
 #[tauri::command]
@@ -190,7 +195,7 @@ pub async fn retry_job<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>
     let p = pipeline.pipeline.clone();
     let id = id as i64;
     let job = blocking(move || p.retry(id)).await?;
-    state.runner.run(app, pipeline, job.id, Some(on_event));
+    state.runner.run(pipeline.pipeline, job.id, Some(crate::runner::channel_events(app, on_event)), |_| {});
     Ok(job)
 }
 

@@ -1,0 +1,17 @@
+//! `terradesk-bench-export KIND DIR OUT.zip`: the Terra ZIP export alone, for bench/export.sh.
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() != 4 {
+        eprintln!("usage: terradesk-bench-export 2d|3d|lidar DIR OUT.zip");
+        std::process::exit(2);
+    }
+    let kind: terradesk_core::jobs::JobKind = args[1].parse().expect("kind");
+    match terradesk_core::jobs::export::export_terra_zip(kind, std::path::Path::new(&args[2]), std::path::Path::new(&args[3])) {
+        Ok(r) => println!("{} entries, {} bytes", r.entries, r.bytes),
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    }
+}
