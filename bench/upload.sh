@@ -52,12 +52,12 @@ s3 =
 CFG
 export RCLONE_CONFIG_SB_TYPE=s3 RCLONE_CONFIG_SB_PROVIDER=Other RCLONE_CONFIG_SB_ENDPOINT="http://127.0.0.1:$port" \
   RCLONE_CONFIG_SB_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID RCLONE_CONFIG_SB_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY \
-  RCLONE_CONFIG_SB_SESSION_TOKEN=$AWS_SESSION_TOKEN RCLONE_CONFIG_SB_FORCE_PATH_STYLE=true RCLONE_CONFIG=/dev/null
+  RCLONE_CONFIG_SB_SESSION_TOKEN=$AWS_SESSION_TOKEN RCLONE_CONFIG_SB_FORCE_PATH_STYLE=true RCLONE_CONFIG_SB_LIST_VERSION=2 RCLONE_CONFIG=/dev/null
 
 # Each command uploads the whole folder to a fresh key prefix.
 td="rm -rf $work/td-data && TERRADESK_DATA_DIR=$work/td-data $bin upload --json"
 aws_cmd="aws s3 cp --recursive --only-show-errors --endpoint-url http://127.0.0.1:$port"
-rc="rclone copy --transfers 16 --checkers 16 --s3-upload-concurrency 8 --s3-chunk-size 16M --s3-disable-checksum"
+rc="env -u AWS_CA_BUNDLE rclone copy --transfers 16 --checkers 16 --s3-upload-concurrency 8 --s3-chunk-size 16M --s3-disable-checksum"
 s5=""
 command -v s5cmd >/dev/null && s5="s5cmd --endpoint-url http://127.0.0.1:$port cp"
 
@@ -73,6 +73,7 @@ for ds in photos lidar; do
   hyperfine --runs "$runs" --warmup 0 --prepare "find $store/$bucket -mindepth 1 -delete 2>/dev/null || true; sync" \
     --export-json "bench/results/upload-$ds.json" --export-markdown "bench/results/upload-$ds.md" "${cmds[@]}"
   # Peak memory (maximum resident set size), one run each.
+  : > "bench/results/upload-$ds-memory.txt"
   for name in terradesk aws rclone; do
     case $name in
       terradesk) c="$td $dir" ;;

@@ -185,3 +185,31 @@ fn hostile_result_names_are_refused_and_nothing_lands_outside() {
     assert!(entries.keys().all(|k| !k.contains("..") && !k.starts_with('/') && !k.contains('\\')), "{:?}", entries.keys());
     assert_eq!(tops(&entries), ["AT", "images", "map", "mission.json"].iter().map(|s| s.to_string()).collect());
 }
+
+#[test]
+fn a_third_job_waits_in_the_queue_and_starts_when_a_slot_frees() {
+    let sb = sandbox(&["--job-duration", "3"]);
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut children = Vec::new();
+    for i in 0..3 {
+        let folder = dir.path().join(format!("survey-{i}"));
+        photos(&folder, 10);
+        // One after the other, so the third is the one that finds the account full.
+        std::thread::sleep(std::time::Duration::from_millis(if i == 0 { 0 } else { 700 }));
+        children.push(td(&sb, &data).args(["run", "--json", "--kind", "2d", "--name", &format!("job {i}")]).arg(&folder).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap());
+    }
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        let v = json_of(&out);
+        assert_eq!(v["job"]["state"], "finished", "{v}");
+    }
+    let queued: Vec<i64> = (1..=3)
+        .filter(|id| {
+            let v = json_of(&td(&sb, &data).args(["job", &id.to_string(), "--json"]).output().unwrap());
+            v["events"].as_array().unwrap().iter().any(|e| e["state"] == "queued")
+        })
+        .collect();
+    assert_eq!(queued.len(), 1, "exactly one job waited for a slot: {queued:?}");
+    assert_eq!(stats(&sb)["jobs"], 3);
+}

@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "lowercase")] // "map2d", "model3d", "lidar": serde and specta agree (snake_case differs on digits)
 pub enum JobKind {
     /// A 2D map: orthomosaic (DOM) and DSM.
     Map2d,

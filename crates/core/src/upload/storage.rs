@@ -226,3 +226,36 @@ pub(crate) fn describe_s3_error<E: aws_sdk_s3::error::ProvideErrorMetadata + std
 pub(crate) fn storage_error(text: String) -> Error {
     Error::Network { host: "the storage".into(), message: text }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(cloud: &str, endpoint: Option<&str>) -> StoreToken {
+        serde_json::from_value(serde_json::json!({
+            "accessKeyID": "a", "secretAccessKey": "s", "sessionToken": "t", "region": "cn-hangzhou",
+            "cloudBucketName": "b", "cloudName": cloud, "storePath": "p/{fileName}", "callbackParam": "c",
+            "expireTime": 1, "endpoint": endpoint,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn aliyun_oss_gets_checksums_only_when_required_and_its_endpoint() {
+        let oss = s3_client(&token("ALI_OSS", None));
+        let conf = oss.config();
+        assert_eq!(conf.request_checksum_calculation(), Some(&RequestChecksumCalculation::WhenRequired));
+        assert_eq!(conf.response_checksum_validation(), Some(&ResponseChecksumValidation::WhenRequired));
+        assert_eq!(token("ALI_OSS", None).storage_endpoint().as_deref(), Some("https://oss-cn-hangzhou.aliyuncs.com"));
+
+        let aws = s3_client(&token("AWS_S3", None));
+        assert_ne!(aws.config().request_checksum_calculation(), Some(&RequestChecksumCalculation::WhenRequired));
+    }
+
+    #[test]
+    fn a_session_prefix_drops_the_file_name_placeholder() {
+        let s = StorageSession::new(token("AWS_S3", Some("http://127.0.0.1:1")), 1);
+        assert_eq!(s.prefix, "p");
+        assert_eq!(s.key("a/b.jpg"), "p/a/b.jpg");
+    }
+}
