@@ -22,8 +22,10 @@ impl Drop for Sandbox {
 }
 
 fn sandbox(extra: &[&str]) -> Sandbox {
+    let duration: &[&str] = if extra.contains(&"--job-duration") { &[] } else { &["--job-duration", "1"] };
     let mut child = Command::new(env!("CARGO_BIN_EXE_terradesk"))
-        .args(["sandbox", "--port", "0", "--json", "--job-duration", "1"])
+        .args(["sandbox", "--port", "0", "--json"])
+        .args(duration)
         .args(extra)
         .stdout(Stdio::piped())
         .spawn()
