@@ -46,6 +46,203 @@ async testConnection() : Promise<Result<ConnectionReport, UserError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Scan a folder (dropped on the window, or picked).
+ */
+async scanFolder(path: string) : Promise<Result<DatasetSummary, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("scan_folder", { path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The native folder dialog, then the scan. `None` when the user cancels.
+ */
+async pickFolder() : Promise<Result<DatasetSummary | null, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("pick_folder") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async paramSchema(kind: JobKind) : Promise<ParamSpec[]> {
+    return await TAURI_INVOKE("param_schema", { kind });
+},
+async presets() : Promise<Preset[]> {
+    return await TAURI_INVOKE("presets");
+},
+/**
+ * Every field error, said next to its field, before Start.
+ */
+async validateParams(params: JobParameters) : Promise<FieldError[]> {
+    return await TAURI_INVOKE("validate_params", { params });
+},
+async searchCoordinateSystems(query: string) : Promise<CoordinateSystem[]> {
+    return await TAURI_INVOKE("search_coordinate_systems", { query });
+},
+/**
+ * Create the job and start it; progress comes over `on_event`, and to every window as
+ * `JobUpdated`.
+ */
+async startJob(name: string, folder: string, params: JobParameters, onEvent: TAURI_CHANNEL<PipelineEvent>) : Promise<Result<JobRecord, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("start_job", { name, folder, params, onEvent }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Go on with a job (resume an interrupted upload, wait again for a queued job).
+ */
+async resumeJob(id: number, onEvent: TAURI_CHANNEL<PipelineEvent>) : Promise<Result<null, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("resume_job", { id, onEvent }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Follow a running job's progress from a page opened later.
+ */
+async watchJob(id: number, onEvent: TAURI_CHANNEL<PipelineEvent>) : Promise<boolean> {
+    return await TAURI_INVOKE("watch_job", { id, onEvent });
+},
+async listJobs() : Promise<Result<JobRecord[], UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_jobs") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async jobDetail(id: number) : Promise<Result<JobDetail, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("job_detail", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async pauseUpload(id: number) : Promise<boolean> {
+    return await TAURI_INVOKE("pause_upload", { id });
+},
+async resumeUpload(id: number) : Promise<boolean> {
+    return await TAURI_INVOKE("resume_upload", { id });
+},
+/**
+ * Stop: the server's job when it runs there; else cancel the upload.
+ */
+async stopJob(id: number) : Promise<Result<JobRecord, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("stop_job", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async retryJob(id: number, onEvent: TAURI_CHANNEL<PipelineEvent>) : Promise<Result<JobRecord, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("retry_job", { id, onEvent }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async deleteJob(id: number, remote: boolean) : Promise<Result<null, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_job", { id, remote }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async resultOutputs(id: number) : Promise<Result<ResultOutput[], UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("result_outputs", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Download the chosen outputs (all when empty) into the job's result folder.
+ */
+async downloadResult(id: number, outputs: string[], onEvent: TAURI_CHANNEL<PipelineEvent>) : Promise<Result<DownloadReport, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("download_result", { id, outputs, onEvent }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * "Export Terra ZIP": a save dialog, then the export. `None` when the user cancels.
+ */
+async exportZip(id: number) : Promise<Result<ExportReport | null, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_zip", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The export itself, to a path (what the save dialog leads to; tests call it directly).
+ */
+async exportTo(id: number, path: string) : Promise<Result<ExportReport, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_to", { id, path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async getSettings() : Promise<Result<Settings, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * "auto" follows the OS; "en" or "zh-CN".
+ */
+async setLanguage(language: string) : Promise<Result<Settings, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_language", { language }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Show a file or folder in the system's file manager.
+ */
+async reveal(path: string) : Promise<Result<null, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reveal", { path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Open the folder holding TerraDesk's log files.
+ */
+async openLogFolder() : Promise<Result<string, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("open_log_folder") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -53,9 +250,11 @@ async testConnection() : Promise<Result<ConnectionReport, UserError>> {
 
 
 export const events = __makeEvents__<{
-accountChanged: AccountChanged
+accountChanged: AccountChanged,
+jobUpdated: JobUpdated
 }>({
-accountChanged: "account-changed"
+accountChanged: "account-changed",
+jobUpdated: "job-updated"
 })
 
 /** user-defined constants **/
@@ -76,15 +275,147 @@ export type AccountView = { region: Region; accessKey: string | null; secretStor
  * What "Test connection" found.
  */
 export type ConnectionReport = { region: Region; host: string; message: string; tokenExpiresInSeconds: number }
+export type CoordinateSystem = { 
+/**
+ * "EPSG:32650"
+ */
+code: string; name: string }
+/**
+ * What the New job screen shows as soon as a folder is dropped or picked.
+ */
+export type DatasetSummary = { root: string; name: string; fileCount: number; totalBytes: number; photos: number; lidarFiles: number; skipped: SkippedFile[]; suggestedKind: JobKind | null; 
+/**
+ * Why the folder does not fit each kind (empty when it fits).
+ */
+problems: KindProblems[] }
+export type DownloadProgress = { bytesDone: number; bytesTotal: number; filesDone: number; filesTotal: number }
+export type DownloadReport = { folder: string; files: number; bytes: number; 
+/**
+ * Already complete from an earlier run.
+ */
+skippedExisting: number; refused: RefusedFile[] }
 /**
  * What the UI can switch on.
  */
-export type ErrorCode = "invalid_input" | "no_credentials" | "keychain" | "storage" | "wrong_keys" | "clock_skew" | "too_many_jobs" | "not_found" | "invalid_parameters" | "server" | "network" | "other"
+export type ErrorCode = "invalid_input" | "no_credentials" | "keychain" | "storage" | "wrong_keys" | "clock_skew" | "too_many_jobs" | "not_found" | "invalid_parameters" | "server" | "network" | "cancelled" | "other"
+export type ExportReport = { path: string; entries: number; bytes: number; 
+/**
+ * What was moved to fit the Terra layout: (from, to).
+ */
+moved: ([string, string])[]; 
+/**
+ * Layout entries the result lacks.
+ */
+missing: string[] }
+/**
+ * One field that does not validate, said next to the field.
+ */
+export type FieldError = { key: string; message: string }
+export type JobDetail = { job: JobRecord; events: JobEvent[]; 
+/**
+ * A pipeline runs for it in this app now.
+ */
+running: boolean; paused: boolean }
+export type JobEvent = { at: number; state: JobState; message: string }
+export type JobKind = 
+/**
+ * A 2D map: orthomosaic (DOM) and DSM.
+ */
+"map2d" | 
+/**
+ * A 3D model.
+ */
+"model3d" | 
+/**
+ * A LiDAR point cloud.
+ */
+"lidar"
+/**
+ * A job's parameters: the values the user set; everything else takes its default.
+ */
+export type JobParameters = { kind: JobKind; values: Partial<{ [key in string]: JsonValue }> }
+export type JobRecord = { id: number; name: string; kind: JobKind; dataset: string; parameters: JobParameters; region: Region; host: string; state: JobState; resourceUuid: string | null; remoteJobUuid: string | null; outputResourceUuid: string | null; remoteStatus: number | null; percentage: number | null; remainSeconds: number | null; error: UserError | null; waitingReason: string | null; downloadDir: string | null; outputs: string[]; exportPath: string | null; retryOf: number | null; createdAt: number; updatedAt: number }
+/**
+ * Where a job stands, locally and on the server.
+ */
+export type JobState = "draft" | "uploading" | 
+/**
+ * Waiting for a free slot (the account has its two unfinished jobs).
+ */
+"queued" | 
+/**
+ * Created and started on the server; waiting for it to begin.
+ */
+"submitted" | 
+/**
+ * The server is working (remote statuses 1–4).
+ */
+"processing" | "finished" | "failed" | "stopped" | "downloading" | "downloaded" | "exported"
+/**
+ * Sent to every window whenever a job changes.
+ */
+export type JobUpdated = JobRecord
+export type JsonValue = null | boolean | number | string | JsonValue[] | Partial<{ [key in string]: JsonValue }>
+export type KindProblems = { kind: JobKind; problems: string[] }
+export type ParamChoice = { value: JsonValue; labelEn: string; labelZh: string }
+export type ParamSpec = ({ type: "bool" } | { type: "int"; min: number; max: number; even: boolean } | { type: "float"; min: number; max: number } | { type: "choice"; choices: ParamChoice[] } | 
+/**
+ * An EPSG code ("EPSG:32650"), or nothing for automatic.
+ */
+{ type: "coordinate_system" }) & { key: string; labelEn: string; labelZh: string; helpEn: string; helpZh: string; 
+/**
+ * `null`: not sent unless set (the service decides).
+ */
+default: JsonValue; unit: string | null; 
+/**
+ * Shown folded under "Advanced".
+ */
+advanced: boolean; 
+/**
+ * Only applies when this boolean parameter is on.
+ */
+requires: string | null }
+/**
+ * What the pipeline tells whoever watches (the CLI's progress bar, the app's Channel).
+ */
+export type PipelineEvent = { event: "job"; data: JobRecord } | { event: "upload"; data: UploadProgress } | { event: "download"; data: DownloadProgress }
+/**
+ * A named starting point for the form.
+ */
+export type Preset = { id: string; kind: JobKind; labelEn: string; labelZh: string; values: Partial<{ [key in string]: JsonValue }> }
+export type RefusedFile = { name: string; reason: string }
 /**
  * Where the account lives. The US and China hosts are DJI's; the sandbox is TerraDesk's own local
  * TerraAPI emulator, for trying the whole flow without an account.
  */
 export type Region = "us" | "cn" | "sandbox"
+/**
+ * One output the user may choose to download: a top-level folder or file of the result.
+ */
+export type ResultOutput = { name: string; files: number; bytes: number }
+export type Settings = { 
+/**
+ * The region in use.
+ */
+region: Region; 
+/**
+ * "auto" follows the OS; else "en" or "zh-CN".
+ */
+language: string }
+export type SkippedFile = { name: string; reason: string }
+export type UploadProgress = { bytesDone: number; bytesTotal: number; filesDone: number; filesTotal: number; filesRegistered: number; filesFailed: number; 
+/**
+ * Bytes per second, smoothed.
+ */
+speed: number; 
+/**
+ * Seconds left at the current speed; `None` until there is a speed to go by.
+ */
+etaSeconds: number | null; paused: boolean; 
+/**
+ * The last thing worth telling (a retry, a token refresh…).
+ */
+note: string | null }
 /**
  * The one serialisable error shape: `{code, message, detail}`.
  */
