@@ -167,3 +167,65 @@ async fn an_upload_dropped_midway_resumes_and_aborts_what_it_left() {
     assert!(report.orphans_aborted >= 1);
     assert_exact(&sb, dir.path(), &resource, opts.part_size, opts.multipart_threshold).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pause_holds_the_upload_resume_finishes_it_and_cancel_cleans_up() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let sb = Sandbox::start(SandboxConfig { faults: Faults { latency: Duration::from_millis(30), include_storage: true, ..Default::default() }, ..Default::default() })
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    mixed_dataset(dir.path(), true);
+    let db = Db::open(&dir.path().join(".journal.db")).unwrap();
+    let opts = UploadOptions { part_size: 5 * MIB, concurrency: 2, ..Default::default() };
+    let c = client(&sb);
+    let resource = c.create_resource("pause", "map").await.unwrap().uuid;
+    let ds = dataset::scan(dir.path()).unwrap();
+
+    let up = Uploader::new(c.clone(), UploadJournal::new(db.clone()), resource.clone(), opts.clone());
+    let control = up.control();
+    let done = Arc::new(AtomicU64::new(0));
+    let d2 = done.clone();
+    let task = tokio::spawn(async move { up.run(&ds, move |p| d2.store(p.bytes_done, Ordering::Relaxed)).await });
+    while done.load(Ordering::Relaxed) < 10 * MIB {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    control.pause();
+    // The requests in flight finish (a few seconds at most); then nothing moves.
+    let mut held = done.load(Ordering::Relaxed);
+    let mut quiet = 0;
+    for _ in 0..60 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = done.load(Ordering::Relaxed);
+        quiet = if now == held { quiet + 1 } else { 0 };
+        held = now;
+        if quiet == 4 {
+            break;
+        }
+    }
+    eprintln!("paused at {held} bytes");
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert_eq!(done.load(Ordering::Relaxed), held, "paused: no bytes move");
+    control.resume();
+    let report = task.await.unwrap().unwrap();
+    assert!(report.complete(), "{:?}", report.failed);
+    assert_exact(&sb, dir.path(), &resource, opts.part_size, opts.multipart_threshold).await;
+
+    // Cancel in the middle of another upload: it stops, and no multipart upload is left.
+    let dir2 = tempfile::tempdir().unwrap();
+    mixed_dataset(dir2.path(), true);
+    let resource2 = c.create_resource("cancel", "map").await.unwrap().uuid;
+    let ds2 = dataset::scan(dir2.path()).unwrap();
+    let up = Uploader::new(c.clone(), UploadJournal::new(db), resource2, opts);
+    let control = up.control();
+    let done = Arc::new(AtomicU64::new(0));
+    let d2 = done.clone();
+    let task = tokio::spawn(async move { up.run(&ds2, move |p| d2.store(p.bytes_done, Ordering::Relaxed)).await });
+    while done.load(Ordering::Relaxed) < 10 * MIB {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    control.cancel();
+    let result = task.await.unwrap();
+    assert!(matches!(result, Err(terradesk_core::Error::Cancelled)), "{result:?}");
+    assert_eq!(sb.inspect(|s| s.multipart.len()), 0, "the cancelled multipart upload was aborted");
+}
