@@ -104,3 +104,48 @@ fn test_connection_without_keys_in_a_real_region_says_what_to_do() {
     assert_eq!(err["code"], "no_credentials");
     assert!(err["message"].as_str().unwrap().contains("Settings"));
 }
+
+#[test]
+fn a_dropped_folder_is_summarised_with_what_was_skipped_and_the_suggested_kind() {
+    let app = app("scan");
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..12 {
+        std::fs::write(dir.path().join(format!("DJI_{i:04}.JPG")), b"jpeg").unwrap();
+    }
+    std::fs::write(dir.path().join("Thumbs.db"), b"x").unwrap();
+    let s = invoke(&app, "scan_folder", json!({"path": dir.path()})).unwrap();
+    assert_eq!(s["fileCount"], 12);
+    assert_eq!(s["photos"], 12);
+    assert_eq!(s["suggestedKind"], "map2d");
+    assert_eq!(s["skipped"][0]["name"], "Thumbs.db");
+    let problems = s["problems"].as_array().unwrap();
+    let lidar = problems.iter().find(|p| p["kind"] == "lidar").unwrap();
+    assert!(lidar["problems"][0].as_str().unwrap().contains("LiDAR"));
+    let map = problems.iter().find(|p| p["kind"] == "map2d").unwrap();
+    assert_eq!(map["problems"], json!([]));
+
+    let err = invoke(&app, "scan_folder", json!({"path": "/no/such/folder"})).unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    assert!(err["message"].as_str().unwrap().contains("does not exist"));
+}
+
+#[test]
+fn the_form_comes_from_the_cores_schema_and_is_validated_there() {
+    let app = app("schema");
+    let schema = invoke(&app, "param_schema", json!({"kind": "model3d"})).unwrap();
+    let simplify = schema.as_array().unwrap().iter().find(|s| s["key"] == "model_simplify").unwrap();
+    assert_eq!(simplify["type"], "float");
+    assert_eq!(simplify["min"], 0.05);
+    assert!(simplify["helpZh"].as_str().unwrap().contains("三角面"));
+
+    let errors = invoke(&app, "validate_params", json!({"params": {"kind": "model3d", "values": {"model_simplify": 2}}})).unwrap();
+    assert_eq!(errors[0]["key"], "model_simplify");
+    let ok = invoke(&app, "validate_params", json!({"params": {"kind": "model3d", "values": {"model_simplify": 0.5}}})).unwrap();
+    assert_eq!(ok, json!([]));
+
+    let found = invoke(&app, "search_coordinate_systems", json!({"query": "32650"})).unwrap();
+    assert_eq!(found[0]["code"], "EPSG:32650");
+    let presets = invoke(&app, "presets", json!({})).unwrap();
+    assert!(presets.as_array().unwrap().iter().any(|p| p["id"] == "lidar-dem"));
+    assert_eq!(invoke(&app, "list_jobs", json!({})).unwrap(), json!([]));
+}
