@@ -1,56 +1,19 @@
 //! The `terradesk` binary against a sandbox over real sockets.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::process::{Command, Stdio};
 
-fn terradesk() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_terradesk"));
-    c.env_remove("TERRADESK_HOST").env_remove("TERRADESK_ACCESS_KEY").env_remove("TERRADESK_SECRET_KEY");
-    c.env("NO_PROXY", "127.0.0.1");
-    c
-}
+mod common;
 
-/// `terradesk sandbox --port 0 --json`: the first line says where it listens.
-struct SandboxProcess {
-    child: std::process::Child,
-    url: String,
-    ak: String,
-    sk: String,
-}
-
-impl Drop for SandboxProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn sandbox() -> SandboxProcess {
-    let mut child = terradesk()
-        .args(["sandbox", "--port", "0", "--job-duration", "1", "--json"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-    SandboxProcess {
-        child,
-        url: v["url"].as_str().unwrap().into(),
-        ak: v["accessKey"].as_str().unwrap().into(),
-        sk: v["secretKey"].as_str().unwrap().into(),
-    }
-}
+use common::{sandbox, terradesk, SandboxProcess};
 
 fn with_env(sb: &SandboxProcess, sk: &str) -> Command {
-    let mut c = terradesk();
-    c.env("TERRADESK_HOST", &sb.url).env("TERRADESK_ACCESS_KEY", &sb.ak).env("TERRADESK_SECRET_KEY", sk);
-    c
+    sb.cli_with_secret(sk)
 }
 
 #[test]
 fn api_signs_and_sends_any_call_and_prints_json() {
-    let sb = sandbox();
+    let sb = sandbox(&[]);
     let out = with_env(&sb, &sb.sk).args(["api", "POST", "/v2/resources", "-d", r#"{"name":"cli","type":"map"}"#]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -62,7 +25,7 @@ fn api_signs_and_sends_any_call_and_prints_json() {
 
 #[test]
 fn test_connection_reports_success_and_wrong_keys_in_json() {
-    let sb = sandbox();
+    let sb = sandbox(&[]);
     let out = with_env(&sb, &sb.sk).args(["test-connection", "--json"]).output().unwrap();
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -80,7 +43,7 @@ fn test_connection_reports_success_and_wrong_keys_in_json() {
 
 #[test]
 fn bad_json_data_is_explained() {
-    let sb = sandbox();
+    let sb = sandbox(&[]);
     let out = with_env(&sb, &sb.sk).args(["api", "POST", "/v2/jobs", "-d", "{name:"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--data is not JSON"));
@@ -104,7 +67,7 @@ fn account_set_show_delete_through_the_keychain() {
     assert_eq!(v, serde_json::json!({"region": "sandbox", "accessKey": "sandbox-demo-ak", "secretStored": true}));
 
     // The keychain's keys reach the sandbox region.
-    let sb = sandbox();
+    let sb = sandbox(&[]);
     let out = terradesk().env("TERRADESK_DATA_DIR", dir.path()).env("TERRADESK_SANDBOX_URL", &sb.url).args(["test-connection"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 

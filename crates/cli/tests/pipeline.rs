@@ -3,49 +3,16 @@
 //! job on the server; hostile result names are refused.
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-struct Sandbox {
-    child: std::process::Child,
-    url: String,
-    ak: String,
-    sk: String,
-}
+mod common;
 
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn sandbox(extra: &[&str]) -> Sandbox {
-    let duration: &[&str] = if extra.contains(&"--job-duration") { &[] } else { &["--job-duration", "1"] };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_terradesk"))
-        .args(["sandbox", "--port", "0", "--json"])
-        .args(duration)
-        .args(extra)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-    Sandbox { child, url: v["url"].as_str().unwrap().into(), ak: v["accessKey"].as_str().unwrap().into(), sk: v["secretKey"].as_str().unwrap().into() }
-}
+use common::{sandbox, SandboxProcess as Sandbox};
 
 fn td(sb: &Sandbox, data: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_terradesk"));
-    c.env("TERRADESK_HOST", &sb.url)
-        .env("TERRADESK_ACCESS_KEY", &sb.ak)
-        .env("TERRADESK_SECRET_KEY", &sb.sk)
-        .env("TERRADESK_DATA_DIR", data)
-        .env("TERRADESK_POLL_MS", "150")
-        .env("NO_PROXY", "127.0.0.1")
-        .env_remove("TERRADESK_CRASH_AT");
-    c
+    sb.cli(data)
 }
 
 fn photos(dir: &Path, n: usize) {
@@ -69,8 +36,7 @@ fn json_of(out: &std::process::Output) -> serde_json::Value {
 }
 
 fn stats(sb: &Sandbox) -> serde_json::Value {
-    let out = Command::new("curl").args(["-sf", &format!("{}/sandbox/stats", sb.url)]).output().unwrap();
-    serde_json::from_slice(&out.stdout).unwrap()
+    sb.stats()
 }
 
 fn zip_entries(path: &Path) -> HashMap<String, Vec<u8>> {

@@ -1,18 +1,14 @@
 //! `terradesk upload` killed with SIGKILL mid-upload, then run again: it resumes, sends nothing
 //! twice, registers every file once, and leaves no multipart upload behind.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
+use common::terradesk;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const MIB: usize = 1024 * 1024;
-
-fn terradesk() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_terradesk"));
-    c.env("NO_PROXY", "127.0.0.1");
-    c
-}
 
 fn dataset(root: &Path) {
     std::fs::create_dir_all(root.join("photos/航测")).unwrap();
@@ -25,36 +21,16 @@ fn dataset(root: &Path) {
     std::fs::write(root.join("scan.LDR"), big).unwrap();
 }
 
-struct Proc(std::process::Child);
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn killed_mid_upload_then_run_again_finishes_exactly() {
-    let mut sb = terradesk()
-        .args(["sandbox", "--port", "0", "--json", "--latency-ms", "40", "--faults-on-storage"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(sb.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let _sb = Proc(sb);
-    let info: serde_json::Value = serde_json::from_str(&line).unwrap();
-    let url = info["url"].as_str().unwrap().to_string();
+    let sb = common::sandbox(&["--latency-ms", "40", "--faults-on-storage"]);
 
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let folder = dir.path().join("survey");
     dataset(&folder);
     let env = |c: &mut Command| {
-        c.env("TERRADESK_HOST", &url)
-            .env("TERRADESK_ACCESS_KEY", info["accessKey"].as_str().unwrap())
-            .env("TERRADESK_SECRET_KEY", info["secretKey"].as_str().unwrap())
-            .env("TERRADESK_DATA_DIR", &data);
+        c.env("TERRADESK_HOST", &sb.url).env("TERRADESK_ACCESS_KEY", &sb.ak).env("TERRADESK_SECRET_KEY", &sb.sk).env("TERRADESK_DATA_DIR", &data);
     };
 
     // First run, killed once part of the data is in.
@@ -95,14 +71,9 @@ fn killed_mid_upload_then_run_again_finishes_exactly() {
         let expected = terradesk_core::upload::etag_of_file(&path, part).unwrap();
         assert_eq!(f["etag"].as_str().unwrap(), expected, "{name}");
     }
-    let stats: serde_json::Value = reqwest_get(&format!("{url}/sandbox/stats"));
+    let stats = sb.stats();
     for (k, v) in stats["registrations"].as_object().unwrap() {
         assert_eq!(v, 1, "{k} registered {v} times");
     }
     assert_eq!(stats["multipartInProgress"], 0);
-}
-
-fn reqwest_get(url: &str) -> serde_json::Value {
-    let out = Command::new("curl").args(["-sf", url]).output().expect("curl");
-    serde_json::from_slice(&out.stdout).unwrap()
 }
