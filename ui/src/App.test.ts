@@ -8,23 +8,28 @@ beforeEach(() => setLocale("en"));
 afterEach(() => resetBackend());
 
 describe("App shell", () => {
-  it("shows the app name, and Jobs is the start screen", () => {
+  it("shows the app name, and Jobs is the start screen", async () => {
+    mockBackend({ list_jobs: () => [], get_settings: () => ({ region: "us", language: "auto" }) });
     render(App);
     expect(screen.getByText("TerraDesk")).toBeInTheDocument();
     expect(screen.getByRole("heading", { level: 1, name: "Jobs" })).toBeInTheDocument();
     expect(screen.getByTestId("nav-jobs")).toHaveAttribute("aria-current", "page");
-    expect(screen.getByTestId("jobs-empty")).toHaveTextContent(
-      "Jobs will list every reconstruction you start. This screen arrives in a coming version.",
-    );
+    expect(await screen.findByTestId("jobs-empty")).toHaveTextContent("No jobs yet");
+  });
+
+  it("without a backend (plain browser) Jobs says so instead of staying blank", async () => {
+    render(App);
+    expect(await screen.findByTestId("jobs-error")).toHaveTextContent("The TerraDesk backend is not available.");
+    expect(screen.getByTestId("jobs-empty")).toBeInTheDocument();
   });
 
   it("navigation switches screens and moves aria-current", async () => {
-    const calls = mockBackend({ get_account: () => account({ region: "us" }) });
+    const calls = mockBackend({ get_account: () => account({ region: "us" }), list_jobs: () => [] });
     render(App);
 
     await fireEvent.click(screen.getByTestId("nav-new-job"));
     expect(screen.getByRole("heading", { level: 1, name: "New job" })).toBeInTheDocument();
-    expect(screen.getByTestId("new-job-empty")).toHaveTextContent("This screen arrives in a coming version.");
+    expect(screen.getByTestId("new-job-drop")).toHaveTextContent("Drag one or more survey folders here");
     expect(screen.getByTestId("nav-new-job")).toHaveAttribute("aria-current", "page");
     expect(screen.getByTestId("nav-jobs")).not.toHaveAttribute("aria-current");
 
@@ -32,7 +37,7 @@ describe("App shell", () => {
     expect(screen.getByRole("heading", { level: 1, name: "Settings" })).toBeInTheDocument();
     expect(await screen.findByTestId("access-key")).toBeInTheDocument();
     expect(calls.map((c) => c.cmd)).toContain("get_account");
-    expect(screen.queryByTestId("new-job-empty")).toBeNull();
+    expect(screen.queryByTestId("new-job-drop")).toBeNull();
 
     await fireEvent.click(screen.getByTestId("nav-jobs"));
     expect(screen.getByRole("heading", { level: 1, name: "Jobs" })).toBeInTheDocument();
@@ -46,9 +51,9 @@ describe("App shell", () => {
   });
 
   it("the Jobs empty state leads to the account settings", async () => {
-    mockBackend({ get_account: () => account() });
+    mockBackend({ get_account: () => account(), list_jobs: () => [] });
     render(App);
-    await fireEvent.click(screen.getByRole("button", { name: /Set up your account/ }));
+    await fireEvent.click(await screen.findByRole("button", { name: /Set up your account/ }));
     await waitFor(() => expect(screen.getByTestId("nav-settings")).toHaveAttribute("aria-current", "page"));
   });
 });

@@ -3,10 +3,43 @@
 // (the backend is not running, a command is missing, …) are turned into one so
 // the UI has a single error shape to render.
 
-import { commands, type UserError as AppError, type Region, type Result } from "./bindings";
-import { tr } from "./i18n";
+import { Channel } from "@tauri-apps/api/core";
+import {
+  commands,
+  type JobKind,
+  type JobParameters,
+  type PipelineEvent,
+  type UserError as AppError,
+  type Region,
+  type Result,
+} from "./bindings";
+import { tr, type LanguagePreference } from "./i18n";
 
-export type { AccountView, ConnectionReport, Region, Result } from "./bindings";
+export type {
+  AccountView,
+  ConnectionReport,
+  CoordinateSystem,
+  DatasetSummary,
+  DownloadProgress,
+  DownloadReport,
+  ExportReport,
+  FieldError,
+  JobDetail,
+  JobEvent,
+  JobKind,
+  JobParameters,
+  JobRecord,
+  JobState,
+  JsonValue,
+  ParamSpec,
+  PipelineEvent,
+  Preset,
+  Region,
+  Result,
+  ResultOutput,
+  Settings,
+  UploadProgress,
+} from "./bindings";
 export type { UserError as AppError } from "./bindings";
 
 function isAppError(value: unknown): value is AppError {
@@ -60,6 +93,17 @@ async function call<T>(run: () => Promise<Result<T, AppError>>): Promise<Result<
   }
 }
 
+/** For commands that return a plain value (and reject only when something is badly wrong). */
+async function plain<T>(run: () => Promise<T>): Promise<Result<T, AppError>> {
+  try {
+    return { status: "ok", data: await run() };
+  } catch (e) {
+    return { status: "error", error: toAppError(e) };
+  }
+}
+
+type Events = Channel<PipelineEvent>;
+
 export const api = {
   getAccount: () => call(() => commands.getAccount()),
   saveAccount: (region: Region, accessKey: string, secretKey: string | null) =>
@@ -67,4 +111,35 @@ export const api = {
   selectRegion: (region: Region) => call(() => commands.selectRegion(region)),
   deleteAccount: (region: Region) => call(() => commands.deleteAccount(region)),
   testConnection: () => call(() => commands.testConnection()),
+
+  scanFolder: (path: string) => call(() => commands.scanFolder(path)),
+  pickFolder: () => call(() => commands.pickFolder()),
+  paramSchema: (kind: JobKind) => plain(() => commands.paramSchema(kind)),
+  presets: () => plain(() => commands.presets()),
+  validateParams: (params: JobParameters) => plain(() => commands.validateParams(params)),
+  searchCoordinateSystems: (query: string) => plain(() => commands.searchCoordinateSystems(query)),
+
+  // Channels are made by the caller (inside `make`) so a missing backend is an error, not a throw.
+  startJob: (name: string, folder: string, params: JobParameters, make: () => Events) =>
+    call(() => commands.startJob(name, folder, params, make())),
+  resumeJob: (id: number, make: () => Events) => call(() => commands.resumeJob(id, make())),
+  watchJob: (id: number, make: () => Events) => plain(() => commands.watchJob(id, make())),
+  listJobs: () => call(() => commands.listJobs()),
+  jobDetail: (id: number) => call(() => commands.jobDetail(id)),
+  pauseUpload: (id: number) => plain(() => commands.pauseUpload(id)),
+  resumeUpload: (id: number) => plain(() => commands.resumeUpload(id)),
+  stopJob: (id: number) => call(() => commands.stopJob(id)),
+  retryJob: (id: number, make: () => Events) => call(() => commands.retryJob(id, make())),
+  deleteJob: (id: number, remote: boolean) => call(() => commands.deleteJob(id, remote)),
+  resultOutputs: (id: number) => call(() => commands.resultOutputs(id)),
+  downloadResult: (id: number, outputs: string[], make: () => Events) =>
+    call(() => commands.downloadResult(id, outputs, make())),
+  exportZip: (id: number) => call(() => commands.exportZip(id)),
+
+  getSettings: () => call(() => commands.getSettings()),
+  setLanguage: (language: LanguagePreference) => call(() => commands.setLanguage(language)),
+  reveal: (path: string) => call(() => commands.reveal(path)),
+  openLogFolder: () => call(() => commands.openLogFolder()),
 };
+
+export { Channel };

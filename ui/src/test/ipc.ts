@@ -1,7 +1,9 @@
 // Helpers for component tests: a fake backend behind Tauri's IPC mock.
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import type { InvokeArgs } from "@tauri-apps/api/core";
-import type { AccountView, UserError as AppError } from "../lib/bindings";
+import type { Channel } from "@tauri-apps/api/core";
+import { emit } from "@tauri-apps/api/event";
+import type { AccountView, UserError as AppError, JobRecord, PipelineEvent } from "../lib/bindings";
 
 export type Call = { cmd: string; args: Record<string, unknown> | undefined };
 export type Handler = (args: Record<string, unknown> | undefined) => unknown;
@@ -9,18 +11,35 @@ export type Handler = (args: Record<string, unknown> | undefined) => unknown;
 /**
  * Installs a mocked backend. Handlers may return a value (success) or throw a
  * plain object (rejected like a Rust `Err(AppError)`). Unknown commands reject
- * the way Tauri does: with the string "Command <name> not found".
+ * the way Tauri does: with the string "Command <name> not found". Events are mocked too:
+ * `emitEvent` reaches what the page listens to.
  */
 export function mockBackend(handlers: Record<string, Handler>): Call[] {
   const calls: Call[] = [];
-  mockIPC((cmd: string, payload?: InvokeArgs) => {
-    const args = payload as Record<string, unknown> | undefined;
-    calls.push({ cmd, args });
-    const handler = handlers[cmd];
-    if (!handler) throw `Command ${cmd} not found`;
-    return handler(args);
-  });
+  mockIPC(
+    (cmd: string, payload?: InvokeArgs) => {
+      const args = payload as Record<string, unknown> | undefined;
+      calls.push({ cmd, args });
+      const handler = handlers[cmd];
+      if (!handler) throw `Command ${cmd} not found`;
+      return handler(args);
+    },
+    { shouldMockEvents: true },
+  );
   return calls;
+}
+
+/** The `job-updated` event, as the backend sends it to every window. */
+export async function emitJobUpdated(job: JobRecord): Promise<void> {
+  await emit("job-updated", job);
+}
+
+/**
+ * With the IPC mock, a command's Channel argument arrives as the Channel object itself: this
+ * sends it a message as the backend would.
+ */
+export function sendOn(channel: unknown, event: PipelineEvent): void {
+  (channel as Channel<PipelineEvent>).onmessage(event);
 }
 
 export function resetBackend(): void {

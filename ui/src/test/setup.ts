@@ -1,1 +1,21 @@
 import "@testing-library/jest-dom/vitest";
+import { cleanup } from "@testing-library/svelte";
+import { afterEach, beforeEach } from "vitest";
+import { applyLanguagePreference } from "../lib/i18n";
+import { resetJobs } from "../lib/jobs-store";
+import { draft } from "../lib/new-job.svelte";
+import { resetProgress } from "../lib/progress";
+import { route } from "../lib/router";
+
+// App-wide state lives in modules: every test starts from scratch, in English.
+beforeEach(() => {
+  draft.reset();
+  resetJobs();
+  resetProgress();
+  route.set({ screen: "jobs" });
+  applyLanguagePreference("en");
+});
+
+afterEach(() => {
+  cleanup();
+});

@@ -1,0 +1,357 @@
+// Jobs in the built app, against the sandbox: a folder dropped → summary → Start → the job page
+// follows it to "finished" → results downloaded → Terra ZIP exported; an upload that survives the
+// app being killed; and screenshots of every main screen in English and Chinese.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { startDriver, freshDataDir, screenshot } from "./driver.mjs";
+
+const cli = process.env.TERRADESK_CLI ?? path.resolve("target/debug/terradesk");
+
+/** A data folder whose settings choose the Sandbox region (the app then starts its own sandbox). */
+function sandboxDataDir(name, settings = {}) {
+  const dir = freshDataDir(name);
+  writeFileSync(path.join(dir, "settings.json"), JSON.stringify({ region: "sandbox", ...settings }));
+  return dir;
+}
+
+/** The app processes running on `dataDir` (found by their environment, so no other app is touched). */
+function appPids(dataDir) {
+  const pids = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      if (!cmd.includes("terradesk-app")) continue;
+      const env = readFileSync(`/proc/${entry}/environ`, "utf8").split("\0");
+      if (env.includes(`TERRADESK_DATA_DIR=${dataDir}`)) pids.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
+}
+
+/** End the app on `dataDir` at once, as a crash or a power cut would. */
+function killApp(dataDir) {
+  for (const pid of appPids(dataDir)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** End a session; an app hidden in the tray (a job still running) is ended too. */
+async function endSession(b, dataDir) {
+  await Promise.race([b.deleteSession().catch(() => {}), new Promise((r) => setTimeout(r, 15000))]);
+  killApp(dataDir);
+}
+
+/** A survey folder of `count` photos DJI_0001.JPG … of `size` bytes each. */
+function makeSurvey(name, count, size) {
+  const dir = path.join(mkdtempSync(path.join(tmpdir(), "terradesk-survey-")), name);
+  mkdirSync(dir);
+  for (let i = 1; i <= count; i++) {
+    writeFileSync(path.join(dir, `DJI_${String(i).padStart(4, "0")}.JPG`), randomBytes(size));
+  }
+  return dir;
+}
+
+const $t = (id) => `[data-testid="${id}"]`;
+
+async function appReady(b) {
+  await (await b.$($t("nav-jobs"))).waitForClickable({ timeout: 30000 });
+}
+
+async function go(b, screen) {
+  const nav = await b.$($t(`nav-${screen}`));
+  await nav.waitForClickable({ timeout: 20000 });
+  await nav.click();
+}
+
+/** Drop folders on the window through the same code as a native drop. */
+async function dropFolders(b, ...folders) {
+  await b.execute((paths) => window.__TERRADESK_DROP__(paths), folders);
+}
+
+async function jobState(b) {
+  const badge = await b.$($t("job-state"));
+  return (await badge.isExisting()) ? badge.getAttribute("data-state") : null;
+}
+
+async function waitForState(b, states, timeout = 60000) {
+  const wanted = [states].flat();
+  await b.waitUntil(async () => wanted.includes(await jobState(b)), {
+    timeout,
+    interval: 250,
+    timeoutMsg: `the job did not reach ${wanted.join(" or ")} (it is ${await jobState(b)})`,
+  });
+}
+
+async function currentJobId(b) {
+  const page = await b.$($t("job-page"));
+  await page.waitForExist({ timeout: 20000 });
+  return Number(await page.getAttribute("data-job-id"));
+}
+
+/** Settings → Language, as a user does it; waits until the page speaks it. */
+async function setLanguage(b, value) {
+  await go(b, "settings");
+  const select = await b.$($t("language-select"));
+  await select.waitForDisplayed({ timeout: 10000 });
+  await select.selectByAttribute("value", value);
+  const lang = value === "zh-CN" ? "zh-CN" : "en";
+  await b.waitUntil(async () => (await b.execute(() => document.documentElement.lang)) === lang, {
+    timeout: 5000,
+    timeoutMsg: `the page did not switch to ${lang}`,
+  });
+}
+
+/** Scroll the screen so that an element shows (for screenshots). */
+async function scrollTo(b, selector, block) {
+  // The whole panel the element is in, when it is in one.
+  await b.execute((sel, blk) => {
+    const el = document.querySelector(sel);
+    (el?.closest(".panel") ?? el)?.scrollIntoView({ block: blk });
+  }, selector, block);
+  await b.pause(150);
+}
+
+/** Drop one folder, check its summary, Start, and land on the job's page; returns the job id. */
+async function startJobFrom(b, folder, { files, photos } = {}) {
+  await dropFolders(b, folder);
+  const card = await b.$($t("dataset-summary"));
+  await card.waitForDisplayed({ timeout: 20000 });
+  if (files !== undefined) assert.equal(await b.$($t("summary-files")).getText(), String(files));
+  if (photos !== undefined) assert.equal(await b.$($t("summary-photos")).getText(), String(photos));
+  const start = await b.$($t("start-job"));
+  await start.waitForEnabled({ timeout: 10000 });
+  await start.click();
+  return currentJobId(b);
+}
+
+/** Runs `body` with a session; on failure keeps a screenshot of how the window looked. */
+async function withSession(drv, dataDir, name, body) {
+  const b = await drv.session();
+  try {
+    await body(b);
+  } catch (e) {
+    await screenshot(b, `failed-${name}`).catch(() => {});
+    throw e;
+  } finally {
+    await endSession(b, dataDir);
+  }
+}
+
+/** Top-level entries of a ZIP: "AT/", "mission.json", … */
+function zipTopLevel(zip) {
+  const names = execFileSync("unzip", ["-Z1", zip], { encoding: "utf8" }).split("\n").filter(Boolean);
+  return [...new Set(names.map((n) => (n.includes("/") ? `${n.split("/")[0]}/` : n)))].sort();
+}
+
+// a. and c.: the app's own sandbox, jobs that finish in 4 s.
+const dataDir = sandboxDataDir("jobs");
+let driver;
+
+before(async () => {
+  // The sandbox answers to its demo key pair: forget keys an earlier test saved for it (the
+  // keychain is shared by every test of the session).
+  try {
+    execFileSync("secret-tool", ["clear", "service", "TerraDesk", "username", "sandbox"]);
+  } catch {
+    // nothing stored
+  }
+  driver = await startDriver({ env: { TERRADESK_DATA_DIR: dataDir, TERRADESK_SANDBOX_JOB_SECS: "4" } });
+});
+after(() => driver?.stop());
+
+test("a 2D job from a dropped folder, to a Terra ZIP", async () => {
+  const folder = makeSurvey("field-7", 12, 4096);
+  const zipPath = path.join(mkdtempSync(path.join(tmpdir(), "terradesk-zip-")), "field-7.zip");
+  await withSession(driver, dataDir, "terra-zip", async (b) => {
+    await appReady(b);
+    await dropFolders(b, folder);
+    const card = await b.$($t("dataset-summary"));
+    await card.waitForDisplayed({ timeout: 20000 });
+    assert.equal(await b.$($t("summary-files")).getText(), "12");
+    assert.equal(await b.$($t("summary-photos")).getText(), "12");
+    assert.equal(await b.$($t("kind-2d")).getAttribute("aria-checked"), "true", "2D map suggested");
+    assert.equal(await b.$($t("job-name")).getValue(), "field-7");
+    await (await b.$($t("param-quality_level"))).waitForDisplayed({ timeout: 10000 });
+    await screenshot(b, "e2e-new-job-summary");
+
+    const start = await b.$($t("start-job"));
+    await start.waitForEnabled({ timeout: 10000 });
+    await start.click();
+    const id = await currentJobId(b);
+    await (await b.$($t("timeline"))).waitForDisplayed({ timeout: 10000 });
+    await waitForState(b, "finished", 90000);
+
+    // Results: every output ticked by default; untick one and tick it again.
+    for (const name of ["AT", "images", "map", "mission.json"]) {
+      const box = await b.$($t(`result-output-${name}`));
+      await box.waitForExist({ timeout: 20000 });
+      assert.ok(await box.isSelected(), `${name} ticked`);
+    }
+    await b.$($t("result-output-images")).click();
+    assert.equal(await b.$($t("result-output-images")).isSelected(), false);
+    await b.$($t("result-output-images")).click();
+    assert.ok(await b.$($t("result-output-images")).isSelected());
+
+    await b.$($t("download-result")).click();
+    await (await b.$($t("download-done"))).waitForDisplayed({ timeout: 60000 });
+    await waitForState(b, "downloaded", 10000);
+
+    // What the save dialog of "Export Terra ZIP" leads to.
+    const report = await b.executeAsync(
+      (jobId, zip, done) => window.__TAURI_INTERNALS__.invoke("export_to", { id: jobId, path: zip }).then(done, (e) => done({ error: e })),
+      id,
+      zipPath,
+    );
+    assert.ok(!report.error, `export_to failed: ${JSON.stringify(report.error)}`);
+    assert.equal(report.path, zipPath);
+    await waitForState(b, "exported", 10000);
+    const done = await b.$($t("export-done"));
+    await done.waitForDisplayed({ timeout: 10000 });
+    assert.match(await done.getText(), /field-7\.zip/);
+    assert.ok(await b.$($t("show-in-folder")).isDisplayed());
+    assert.deepEqual(zipTopLevel(zipPath), ["AT/", "images/", "map/", "mission.json"]);
+
+    // The history lists it.
+    await go(b, "jobs");
+    const row = await b.$($t(`job-row-${id}`));
+    await row.waitForDisplayed({ timeout: 10000 });
+    assert.equal(await row.getAttribute("data-state"), "exported");
+  });
+});
+
+test("screenshots of every main screen, in English and in Chinese", async () => {
+  await withSession(driver, dataDir, "screenshots", async (b) => {
+    await appReady(b);
+    for (const [lang, suffix] of [
+      ["en", "en"],
+      ["zh-CN", "zh"],
+    ]) {
+      await setLanguage(b, lang);
+      await (await b.$($t("access-key"))).waitForDisplayed({ timeout: 10000 });
+      await scrollTo(b, $t("tray-note"), "end");
+      await screenshot(b, `settings-${suffix}`);
+
+      // A job page while the server works, and the history meanwhile.
+      const id = await startJobFrom(b, makeSurvey(suffix === "en" ? "north-block" : "南区航测", 14, 2048));
+      await (await b.$($t("processing-progress"))).waitForDisplayed({ timeout: 60000 });
+      // Once the server reports some progress, when it does before it finishes.
+      await b
+        .waitUntil(
+          async () => Number((await b.$(`${$t("processing-progress")} [role="progressbar"]`).getAttribute("aria-valuenow")) ?? 0) > 0,
+          { timeout: 3000, interval: 100 },
+        )
+        .catch(() => {});
+      await screenshot(b, `job-processing-${suffix}`);
+      await go(b, "jobs");
+      await (await b.$($t(`job-row-${id}`))).waitForDisplayed({ timeout: 10000 });
+      await screenshot(b, `jobs-${suffix}`);
+      await b.$($t(`job-row-${id}`)).click();
+
+      // Finished, with its results; then downloaded, ready to export.
+      await waitForState(b, "finished", 60000);
+      await (await b.$($t("download-result"))).waitForDisplayed({ timeout: 20000 });
+      await screenshot(b, `job-finished-${suffix}`);
+      await b.$($t("download-result")).click();
+      await (await b.$($t("download-done"))).waitForDisplayed({ timeout: 60000 });
+      await (await b.$($t("export-zip"))).waitForDisplayed({ timeout: 10000 });
+      await scrollTo(b, $t("timeline"), "start");
+      await screenshot(b, `job-results-${suffix}`);
+
+      // New job with a summary and the form.
+      await go(b, "new-job");
+      await dropFolders(b, makeSurvey(suffix === "en" ? "river-bank" : "河岸测区", 12, 3_000_000));
+      await (await b.$($t("dataset-summary"))).waitForDisplayed({ timeout: 20000 });
+      await (await b.$($t("param-quality_level"))).waitForDisplayed({ timeout: 10000 });
+      await scrollTo(b, $t("dataset-summary"), "start");
+      await screenshot(b, `new-job-${suffix}`);
+      // Leave it for the next language: remove the folder.
+      await b.execute(() => document.querySelector('[data-testid="dataset-summary"] button')?.click());
+    }
+    await setLanguage(b, "auto");
+  });
+});
+
+// b.: a slow sandbox of its own, and the app killed mid-upload.
+test("an upload interrupted by the app being killed resumes at the next start", async () => {
+  const sandbox = spawn(cli, ["sandbox", "--port", "0", "--json", "--latency-ms", "200", "--faults-on-storage", "--job-duration", "3"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let slowDriver;
+  try {
+    const first = await new Promise((resolve, reject) => {
+      const rl = createInterface({ input: sandbox.stdout });
+      rl.once("line", resolve);
+      sandbox.once("exit", (code) => reject(new Error(`the sandbox exited (${code})`)));
+    });
+    const { url } = JSON.parse(first);
+    const resumeDir = sandboxDataDir("resume");
+    slowDriver = await startDriver({ port: 4446, env: { TERRADESK_DATA_DIR: resumeDir, TERRADESK_SANDBOX_URL: url } });
+    const folder = makeSurvey("big-field", 40, 200_000);
+
+    let b = await slowDriver.session();
+    let id;
+    try {
+      await appReady(b);
+      id = await startJobFrom(b, folder, { files: 40, photos: 40 });
+      const bar = () => b.$(`${$t("upload-progress")} [role="progressbar"]`);
+      // Some bytes, not all.
+      const percent = async () => Number((await (await bar()).getAttribute("aria-valuenow")) ?? 0);
+      await b.waitUntil(
+        async () => {
+          const now = await percent();
+          return now > 0 && now < 100;
+        },
+        { timeout: 30000, interval: 100, timeoutMsg: "no upload progress seen" },
+      );
+      // With its speed and time left, when they show before the upload ends.
+      await b
+        .waitUntil(async () => (await b.$($t("upload-eta")).isExisting()) || (await percent()) > 60, { timeout: 5000, interval: 100 })
+        .catch(() => {});
+      await screenshot(b, "job-uploading-en");
+      assert.equal(await jobState(b), "uploading", "still uploading when the app is killed");
+    } finally {
+      // Closing the window would only hide it to the tray (a job runs): kill the app outright.
+      killApp(resumeDir);
+      await endSession(b, resumeDir);
+    }
+
+    b = await slowDriver.session();
+    try {
+      await appReady(b);
+      await go(b, "jobs");
+      const row = await b.$($t(`job-row-${id}`));
+      await row.waitForDisplayed({ timeout: 20000 });
+      await row.click();
+      await (await b.$($t("timeline"))).waitForDisplayed({ timeout: 10000 });
+      // The app resumed it by itself at start: no Resume button needed.
+      await waitForState(b, ["uploading", "submitted", "processing", "finished"], 20000);
+      await waitForState(b, "finished", 120000);
+    } finally {
+      await endSession(b, resumeDir);
+    }
+
+    // One input resource (plus the result's), one job, each file registered once.
+    const stats = await (await fetch(`${url}/sandbox/stats`)).json();
+    assert.equal(stats.resources, 2, "no second input resource after the restart");
+    assert.equal(stats.jobs, 1, "no second job after the restart");
+    const counts = Object.values(stats.registrations);
+    assert.equal(counts.length, 40);
+    assert.ok(counts.every((c) => c === 1), `each file registered once: ${JSON.stringify(stats.registrations)}`);
+  } finally {
+    slowDriver?.stop();
+    sandbox.kill();
+  }
+});
