@@ -121,7 +121,9 @@ async function scrollTo(b, selector, block) {
     const el = document.querySelector(sel);
     (el?.closest(".panel") ?? el)?.scrollIntoView({ block: blk });
   }, selector, block);
-  await b.pause(150);
+  // Let the webview repaint before a screenshot.
+  await b.waitUntil(async () => b.execute(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))));
+  await b.pause(500);
 }
 
 /** Drop one folder, check its summary, Start, and land on the job's page; returns the job id. */
