@@ -85,6 +85,11 @@ impl AppState {
     pub async fn target(&self) -> Result<Target, terradesk_core::UserError> {
         let account = self.account.clone();
         let region = error::blocking(move || account.region()).await?;
+        self.target_in(region).await
+    }
+
+    /// A region's keys and host (a job talks to the region it was started in).
+    pub async fn target_in(&self, region: Region) -> Result<Target, terradesk_core::UserError> {
         let url = self.sandbox_url(region).await?;
         let account = self.account.clone();
         error::blocking(move || Target::from_account(&account, region, url.as_deref())).await
@@ -92,6 +97,18 @@ impl AppState {
 
     pub async fn pipeline(&self) -> Result<RegionPipeline, terradesk_core::UserError> {
         let target = self.target().await?;
+        self.pipeline_with(target)
+    }
+
+    /// The pipeline of the region job `id` was started in.
+    pub async fn pipeline_for_job(&self, id: i64) -> Result<RegionPipeline, terradesk_core::UserError> {
+        let store = self.job_store()?;
+        let job = error::blocking(move || store.get(id)).await?;
+        let target = self.target_in(job.region).await?;
+        self.pipeline_with(target)
+    }
+
+    fn pipeline_with(&self, target: Target) -> Result<RegionPipeline, terradesk_core::UserError> {
         let mut opts = PipelineOptions::default();
         if target.region == Region::Sandbox {
             // The sandbox answers at once: look often.
@@ -184,11 +201,14 @@ fn resume_unfinished<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
     use tauri::Manager;
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
-        let Ok(rp) = state.pipeline().await else { return };
         let events = runner::broadcast_events(app.clone());
-        let _ = rp.pipeline.reconcile(&events).await;
         let Ok(jobs) = state.job_store().and_then(|s| s.list()) else { return };
-        for j in jobs.into_iter().filter(|j| j.state.is_unfinished() && j.host == rp.pipeline.client().host()) {
+        for j in jobs.into_iter().filter(|j| j.state.is_unfinished()) {
+            let Ok(rp) = state.pipeline_for_job(j.id).await else { continue };
+            // A job of another server (a sandbox that has since restarted elsewhere) is left as is.
+            if j.host != rp.pipeline.client().host() {
+                continue;
+            }
             tracing::info!(job = j.id, state = j.state.as_str(), "resuming an unfinished job");
             state.runner.run(rp.pipeline.clone(), j.id, Some(events.clone()), |_| {});
         }

@@ -122,7 +122,7 @@ pub async fn start_job<R: Runtime>(
 #[tauri::command]
 #[specta::specta]
 pub async fn resume_job<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, id: f64, on_event: Channel<PipelineEvent>) -> CmdResult<()> {
-    let pipeline = state.pipeline().await?;
+    let pipeline = state.pipeline_for_job(id as i64).await?;
     let id = id as i64;
     // Already running (resumed at start-up): just follow it.
     if state.runner.watch(id, crate::runner::channel_only(on_event.clone())) {
@@ -183,7 +183,7 @@ pub fn resume_upload(state: State<'_, AppState>, id: f64) -> bool {
 pub async fn stop_job<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, id: f64) -> CmdResult<JobRecord> {
     let id = id as i64;
     state.runner.cancel(id);
-    let pipeline = state.pipeline().await?;
+    let pipeline = state.pipeline_for_job(id).await?;
     let events = crate::runner::broadcast_events(app);
     Ok(pipeline.pipeline.stop(id, &events).await?)
 }
@@ -191,7 +191,7 @@ pub async fn stop_job<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>,
 #[tauri::command]
 #[specta::specta]
 pub async fn retry_job<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, id: f64, on_event: Channel<PipelineEvent>) -> CmdResult<JobRecord> {
-    let pipeline = state.pipeline().await?;
+    let pipeline = state.pipeline_for_job(id as i64).await?;
     let p = pipeline.pipeline.clone();
     let id = id as i64;
     let job = blocking(move || p.retry(id)).await?;
@@ -204,7 +204,7 @@ pub async fn retry_job<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>
 pub async fn delete_job(state: State<'_, AppState>, id: f64, remote: bool) -> CmdResult<()> {
     let id = id as i64;
     state.runner.cancel(id);
-    let pipeline = state.pipeline().await?;
+    let pipeline = state.pipeline_for_job(id).await?;
     Ok(pipeline.pipeline.delete(id, remote).await?)
 }
 
@@ -221,7 +221,7 @@ pub struct ResultOutput {
 #[tauri::command]
 #[specta::specta]
 pub async fn result_outputs(state: State<'_, AppState>, id: f64) -> CmdResult<Vec<ResultOutput>> {
-    let pipeline = state.pipeline().await?;
+    let pipeline = state.pipeline_for_job(id as i64).await?;
     let files = pipeline.pipeline.result_files(id as i64).await?;
     let mut map: std::collections::BTreeMap<String, (u32, u64)> = Default::default();
     for f in files {
@@ -237,7 +237,7 @@ pub async fn result_outputs(state: State<'_, AppState>, id: f64) -> CmdResult<Ve
 #[tauri::command]
 #[specta::specta]
 pub async fn download_result<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, id: f64, outputs: Vec<String>, on_event: Channel<PipelineEvent>) -> CmdResult<DownloadReport> {
-    let pipeline = state.pipeline().await?;
+    let pipeline = state.pipeline_for_job(id as i64).await?;
     let events = crate::runner::channel_events(app, on_event);
     Ok(pipeline.pipeline.download(id as i64, None, outputs, &events).await?)
 }
@@ -268,7 +268,7 @@ pub async fn export_zip<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState
 #[tauri::command]
 #[specta::specta]
 pub async fn export_to<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, id: f64, path: String) -> CmdResult<ExportReport> {
-    let pipeline = state.pipeline().await?;
+    let pipeline = state.pipeline_for_job(id as i64).await?;
     let events = crate::runner::broadcast_events(app);
     let p = pipeline.pipeline.clone();
     blocking(move || p.export(id as i64, std::path::Path::new(&path), &events)).await

@@ -433,9 +433,10 @@ impl JobParameters {
                 }
             }
             if spec.key == "output_cs" {
+                let code = value.as_str().and_then(normalise_epsg).unwrap_or_default();
                 parameter.insert(
                     "output_geo_desc".into(),
-                    json!({"cs_type": "GEO_CS", "geo_cs": value, "geo_cs_wkt": "", "override_vertical_cs": ""}),
+                    json!({"cs_type": "GEO_CS", "geo_cs": code, "geo_cs_wkt": "", "override_vertical_cs": ""}),
                 );
                 continue;
             }
@@ -525,7 +526,7 @@ mod tests {
 
     #[test]
     fn the_quick_starts_2d_example_is_what_we_send() {
-        let p = JobParameters::new(JobKind::Map2d).with("map_mode", json!(1)).with("quality_level", json!(1)).with("output_cs", json!("EPSG:32650"));
+        let p = JobParameters::new(JobKind::Map2d).with("map_mode", json!(1)).with("quality_level", json!(1)).with("output_cs", json!("32650"));
         let text = p.to_parameters_string().unwrap();
         let v: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["parameter"]["map_mode"], 1);

@@ -163,6 +163,22 @@ impl Pipeline {
     /// Transient trouble is retried; what needs the user is returned as an error and saved on
     /// the job, and calling this again goes on from where it stopped.
     pub async fn advance(&self, id: i64, events: &Events) -> Result<JobRecord> {
+        let result = self.advance_inner(id, events).await;
+        if let Err(e) = &result {
+            // Say on the job why it stopped, unless the user stopped it or it is already said.
+            if !matches!(e, Error::Cancelled) {
+                if let Ok(job) = self.store.get(id) {
+                    let ue = e_to_user(e);
+                    if job.error.as_ref() != Some(&ue) {
+                        let _ = self.set(id, Change { error: Some(Some(ue)), message: Some(format!("Stopped: {e}")), ..Default::default() }, events);
+                    }
+                }
+            }
+        }
+        result
+    }
+
+    async fn advance_inner(&self, id: i64, events: &Events) -> Result<JobRecord> {
         let mut poll = self.opts.poll_min;
         loop {
             let job = self.store.get(id)?;
@@ -176,15 +192,8 @@ impl Pipeline {
                         self.ensure_resource(&job, events).await?;
                         continue;
                     }
-                    match self.upload(&job, events).await {
-                        Ok(()) => {}
-                        Err(Error::Cancelled) => return Err(Error::Cancelled),
-                        Err(e) => {
-                            // The upload resumes from its journal when advanced again.
-                            self.set(id, Change { message: Some(format!("Upload stopped: {e}")), error: Some(Some(e_to_user(&e))), ..Default::default() }, events)?;
-                            return Err(e);
-                        }
-                    }
+                    // An upload that stops resumes from its journal when advanced again.
+                    self.upload(&job, events).await?;
                     crash_point("after-upload");
                     self.ensure_remote_job(&self.store.get(id)?, events).await?;
                     self.start(id, events).await?;
