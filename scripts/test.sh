@@ -26,7 +26,8 @@ step "Building the desktop app (debug)"
 npm run --silent tauri -- build --debug --no-bundle 2>&1 | tail -n 5
 
 step "End-to-end tests: the built app in WebKit, under Xvfb"
-TERRADESK_APP="${CARGO_TARGET_DIR:-$root/target}/debug/terradesk-app" TERRADESK_ARTIFACTS="$art" \
+TERRADESK_APP="${CARGO_TARGET_DIR:-$root/target}/debug/terradesk-app" \
+  TERRADESK_CLI="${CARGO_TARGET_DIR:-$root/target}/debug/terradesk" TERRADESK_ARTIFACTS="$art" \
   scripts/headless.sh node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$logs/e2e.tap" tests/e2e/ || status=1
 
