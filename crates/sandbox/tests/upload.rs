@@ -86,19 +86,17 @@ async fn a_mixed_dataset_uploads_and_registers_exactly() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn injected_500s_and_dropped_connections_lose_nothing() {
-    let sb = Sandbox::start(SandboxConfig {
-        faults: Faults { error_rate: 0.10, drop_rate: 0.10, include_storage: true, ..Default::default() },
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    let sb = sandbox(1.0).await;
     let dir = tempfile::tempdir().unwrap();
     mixed_dataset(dir.path(), true);
     let db = Db::open(&dir.path().join(".journal.db")).unwrap();
     // Small parts: many requests, many faults.
     let opts = UploadOptions { part_size: 5 * MIB, max_attempts: 12, ..Default::default() };
     let c = client_retrying(&sb, &sb.secret_key(), 0, 12);
+    // The resource first: a create is never sent twice, so a fault there would end the test
+    // before the upload it is about.
     let resource = c.create_resource("faults", "map").await.unwrap().uuid;
+    sb.set_faults(Faults { error_rate: 0.10, drop_rate: 0.10, include_storage: true, ..Default::default() });
     let ds = dataset::scan(dir.path()).unwrap();
     let report = Uploader::new(c, UploadJournal::new(db), resource.clone(), opts.clone()).run(&ds, |_| {}).await.unwrap();
     assert!(report.complete(), "{:?}", report.failed);
