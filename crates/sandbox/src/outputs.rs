@@ -3,6 +3,7 @@
 
 use crate::model::{new_uuid, ResourceRec, State, BUCKET};
 use md5::{Digest, Md5};
+use terradesk_core::dataset::FileKind;
 use std::time::SystemTime;
 
 pub const MARK: &str = "TerraDesk sandbox output: not a real reconstruction";
@@ -57,13 +58,11 @@ pub fn files_for(kind: i64, job_name: &str, inputs: &[(String, u64)]) -> Vec<(St
 pub const HOSTILE_NAMES: &[&str] = &["../evil.txt", "/tmp/terradesk-evil-absolute.txt", "C:\\evil.txt", "map/../../evil2.txt", "MISSION.JSON", "AT\\..\\..\\evil3.txt"];
 
 pub fn is_photo(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    [".jpg", ".jpeg", ".dng", ".heic", ".tif", ".tiff"].iter().any(|e| n.ends_with(e))
+    FileKind::of(name) == FileKind::Photo
 }
 
 pub fn is_lidar(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    [".ldr", ".imu", ".rtk", ".rtb", ".rtl", ".rts", ".clc", ".cli", ".sig", ".las", ".laz"].iter().any(|e| n.ends_with(e))
+    FileKind::of(name) == FileKind::Lidar
 }
 
 /// Write a finished job's result into storage and record it as the job's output resource.

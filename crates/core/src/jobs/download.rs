@@ -5,10 +5,9 @@
 use crate::api::{Client, FileInfo};
 use crate::{Error, Result};
 use futures::StreamExt;
-use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
-use std::io::{Read, Seek, Write};
+use std::io::{Seek, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -140,20 +139,6 @@ fn looks_like_md5(s: &str) -> bool {
     s.len() == 32 && s.chars().all(|c| c.is_ascii_hexdigit())
 }
 
-fn file_md5(path: &Path) -> std::io::Result<String> {
-    let mut f = std::fs::File::open(path)?;
-    let mut h = Md5::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(hex::encode(h.finalize()))
-}
-
 /// Download every file of `files` into `dest`, `parallel` at a time.
 pub async fn download_files(
     api: &Client,
@@ -224,7 +209,7 @@ async fn download_one(
     }
     // Complete from an earlier run?
     if let (Ok(m), Some(s)) = (std::fs::metadata(path), size) {
-        if m.len() == s && checksum.as_ref().is_none_or(|c| file_md5(path).ok().as_ref() == Some(c)) {
+        if m.len() == s && checksum.as_ref().is_none_or(|c| crate::upload::etag_of_file(path, None).ok().as_ref() == Some(c)) {
             done.fetch_add(s, Ordering::Relaxed);
             return Ok(true);
         }
@@ -298,7 +283,7 @@ async fn download_one(
                     }
                 }
                 if let Some(c) = &checksum {
-                    let actual = file_md5(&part).map_err(|e| Error::storage("read", &part, e))?;
+                    let actual = crate::upload::etag_of_file(&part, None).map_err(|e| Error::storage("read", &part, e))?;
                     if &actual != c {
                         let _ = std::fs::remove_file(&part);
                         done.fetch_sub(got.min(done.load(Ordering::Relaxed)), Ordering::Relaxed);

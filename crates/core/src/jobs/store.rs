@@ -232,7 +232,7 @@ impl JobStore {
 
     /// Apply `c` and log it to the timeline when it changes the state or says something.
     pub fn update(&self, id: i64, c: Change) -> Result<JobRecord> {
-        self.db.tx(|tx| {
+        let updated = self.db.tx(|tx| {
             let now = now_unix();
             let mut sets: Vec<String> = vec!["updated_at = ?2".into()];
             let mut vals: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(id), Box::new(now)];
@@ -283,9 +283,8 @@ impl JobStore {
             }
             let sql = format!("UPDATE jobs SET {} WHERE id = ?1", sets.join(", "));
             let params: Vec<&dyn rusqlite::ToSql> = vals.iter().map(|b| b.as_ref()).collect();
-            let n = tx.execute(&sql, params.as_slice())?;
-            if n == 0 {
-                return Err(rusqlite::Error::QueryReturnedNoRows);
+            if tx.execute(&sql, params.as_slice())? == 0 {
+                return Ok(false);
             }
             if c.state.is_some() || c.message.is_some() {
                 let state: String = tx.query_row("SELECT state FROM jobs WHERE id = ?1", [id], |r| r.get(0))?;
@@ -294,12 +293,28 @@ impl JobStore {
                     params![id, now, state, c.message.unwrap_or_default()],
                 )?;
             }
-            Ok(())
-        })
-        .map_err(|e| match e {
-            Error::Storage { ref source, .. } if source.to_string().contains("Query returned no rows") => Error::NotFound { what: format!("Job {id}") },
-            e => e,
+            Ok(true)
         })?;
+        if !updated {
+            return Err(Error::NotFound { what: format!("Job {id}") });
+        }
         self.get(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_change_to_a_job_that_is_not_there_is_not_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = JobStore::new(Db::open(&dir.path().join("t.db")).unwrap());
+        let e = store.update(42, Change { state: Some(JobState::Failed), ..Default::default() }).unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::NotFound);
+        let j = store.insert("j", JobKind::Map2d, "/d", &JobParameters::new(JobKind::Map2d), Region::Sandbox, "h", None).unwrap();
+        let j = store.update(j.id, Change { state: Some(JobState::Uploading), message: Some("go".into()), ..Default::default() }).unwrap();
+        assert_eq!(j.state, JobState::Uploading);
+        assert_eq!(store.events(j.id).unwrap().len(), 2);
     }
 }

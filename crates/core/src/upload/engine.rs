@@ -409,6 +409,15 @@ fn classify<E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'st
     }
 }
 
+/// A failed request that is not part of a multipart upload: a stale token, or one more try.
+fn expired_or_retry<E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static>(e: &aws_sdk_s3::error::SdkError<E>) -> FileError {
+    match classify(e) {
+        Failure::Expired => FileError::Expired,
+        Failure::NoSuchUpload => FileError::Retry(describe_s3_error(e)),
+        Failure::Denied(t) | Failure::Retry(t) => FileError::Retry(t),
+    }
+}
+
 fn backoff(attempt: u32) -> Duration {
     use rand::Rng;
     let cap = Duration::from_millis(250 * (1 << attempt.min(6)));
@@ -538,11 +547,7 @@ async fn upload_whole(run: &Run, f: &JournalFile, path: &Path, s: &StorageSessio
                 callback_param: s.token.callback_param.clone(),
             })
         }
-        Err(e) => Err(match classify(&e) {
-            Failure::Expired => FileError::Expired,
-            Failure::NoSuchUpload => FileError::Retry(describe_s3_error(&e)),
-            Failure::Denied(t) | Failure::Retry(t) => FileError::Retry(t),
-        }),
+        Err(e) => Err(expired_or_retry(&e)),
     }
 }
 
@@ -609,11 +614,7 @@ async fn upload_multipart(run: &Run, f: &JournalFile, path: &Path, s: &StorageSe
             let id = match r {
                 Ok(o) => o.upload_id().unwrap_or_default().to_string(),
                 Err(e) => {
-                    return Err(match classify(&e) {
-                        Failure::Expired => FileError::Expired,
-                        Failure::NoSuchUpload => FileError::Retry(describe_s3_error(&e)),
-                        Failure::Denied(t) | Failure::Retry(t) => FileError::Retry(t),
-                    })
+                    return Err(expired_or_retry(&e))
                 }
             };
             run.journal.start_multipart(run.upload, &f.name, &key, &prefix, &callback_param, &id, part_size)?;
