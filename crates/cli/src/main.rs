@@ -1,18 +1,24 @@
-//! `terradesk`: TerraDesk from the terminal. Every command can print JSON (`--json`) for scripts.
+//! `terradesk`: TerraDesk from the terminal. Every command is a thin adapter on the core's
+//! [`Desk`], and can print JSON (`--json`) for scripts.
 
-mod jobs;
+mod follow;
 mod output;
-mod upload;
+mod sandbox;
 
 use clap::{Parser, Subcommand};
-use output::Out;
+use output::{human_bytes, Out};
 use std::io::{BufRead, IsTerminal};
-use std::time::Duration;
-use terradesk_core::connection::{self, Target};
-use terradesk_core::{Account, Error, Region, SecretKey};
+use std::path::PathBuf;
+use std::sync::Arc;
+use terradesk_core::connection::Target;
+use terradesk_core::control::Control;
+use terradesk_core::desk::SandboxSource;
+use terradesk_core::jobs::params::{preset, JobKind, JobParameters};
+use terradesk_core::progress::{Phase, Tracker};
+use terradesk_core::{Desk, DeskConfig, Error, JobId, Region, SecretKey};
 
 /// The default port of `terradesk sandbox`, and where the Sandbox region looks for it.
-const SANDBOX_PORT: u16 = 8788;
+pub const SANDBOX_PORT: u16 = 8788;
 
 #[derive(Parser)]
 #[command(name = "terradesk", version, about = "Run DJI TerraAPI reconstructions of drone surveys.")]
@@ -45,7 +51,7 @@ enum Command {
     },
     /// Upload a folder of photos or LiDAR scans into a resource, resuming an earlier upload of it.
     Upload {
-        folder: std::path::PathBuf,
+        folder: PathBuf,
         /// The resource's name (a new resource); the folder's name by default.
         #[arg(long)]
         name: Option<String>,
@@ -63,8 +69,8 @@ enum Command {
     Run {
         /// 2d, 3d or lidar.
         #[arg(long)]
-        kind: terradesk_core::jobs::JobKind,
-        folder: std::path::PathBuf,
+        kind: JobKind,
+        folder: PathBuf,
         /// A parameter, as key=value (repeatable); see `terradesk params KIND`.
         #[arg(long = "param", value_name = "KEY=VALUE")]
         params: Vec<String>,
@@ -75,7 +81,7 @@ enum Command {
         name: Option<String>,
         /// Where to write the Terra ZIP; without it the job stops after processing.
         #[arg(long)]
-        out: Option<std::path::PathBuf>,
+        out: Option<PathBuf>,
         /// Only these outputs (top-level folders or files, comma separated: map,AT,mission.json).
         #[arg(long, value_delimiter = ',')]
         outputs: Vec<String>,
@@ -83,75 +89,44 @@ enum Command {
     /// The job history.
     Jobs,
     /// One job, with its timeline.
-    Job { id: i64 },
+    Job { id: JobId },
     /// Go on with an interrupted job (after a crash, or a failed upload).
     Resume {
-        id: i64,
+        id: JobId,
         #[arg(long)]
-        out: Option<std::path::PathBuf>,
+        out: Option<PathBuf>,
         #[arg(long, value_delimiter = ',')]
         outputs: Vec<String>,
     },
-    /// Download a finished job's result.
+    /// Download a finished job's result (Ctrl-C pauses; run it again to go on).
     Download {
-        id: i64,
+        id: JobId,
         /// The folder to download into (default: in the data folder).
         #[arg(long)]
-        to: Option<std::path::PathBuf>,
+        to: Option<PathBuf>,
         #[arg(long, value_delimiter = ',')]
         outputs: Vec<String>,
     },
     /// Export a downloaded result as a ZIP that DJI Terra imports.
     Export {
-        id: i64,
+        id: JobId,
         #[arg(long)]
-        out: std::path::PathBuf,
+        out: PathBuf,
     },
     /// Stop a running job.
-    Stop { id: i64 },
+    Stop { id: JobId },
     /// Run a failed or stopped job again, on the same resource.
-    Retry { id: i64 },
+    Retry { id: JobId },
     /// Delete a job from the history (and the server's job with --remote).
     Delete {
-        id: i64,
+        id: JobId,
         #[arg(long)]
         remote: bool,
     },
     /// The parameters of a kind of job, with their ranges, defaults and help.
-    Params { kind: terradesk_core::jobs::JobKind },
+    Params { kind: JobKind },
     /// Run the local TerraAPI + S3 sandbox.
-    Sandbox {
-        #[arg(long, default_value_t = SANDBOX_PORT)]
-        port: u16,
-        #[arg(long, requires = "secret_key")]
-        access_key: Option<String>,
-        #[arg(long, requires = "access_key")]
-        secret_key: Option<String>,
-        /// How long storage tokens last, in seconds.
-        #[arg(long, default_value_t = 600)]
-        token_lifetime: u64,
-        /// How long a job takes from start to finish, in seconds.
-        #[arg(long, default_value_t = 20)]
-        job_duration: u64,
-        /// Keep uploads and results here (else a temporary folder).
-        #[arg(long)]
-        data_dir: Option<std::path::PathBuf>,
-        /// Share of API requests (0..1) answered with a 500.
-        #[arg(long, default_value_t = 0.0)]
-        error_rate: f64,
-        /// Share of API requests (0..1) whose connection is dropped.
-        #[arg(long, default_value_t = 0.0)]
-        drop_rate: f64,
-        /// Latency added to every answer, in milliseconds.
-        #[arg(long, default_value_t = 0)]
-        latency_ms: u64,
-        /// Inject the faults into storage requests too.
-        #[arg(long)]
-        faults_on_storage: bool,
-        /// Add result files with hostile names (zip-slip), to test clients.
-        #[arg(long)]
-        malicious_outputs: bool,
-    },
+    Sandbox(sandbox::SandboxArgs),
 }
 
 #[derive(Subcommand)]
@@ -184,170 +159,162 @@ fn main() {
     let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
     let result = rt.block_on(run(cli.command, &out));
     if let Err(e) = result {
+        let code = if matches!(e, Error::Cancelled) { 130 } else { 1 };
         out.error(e);
-        std::process::exit(1);
+        std::process::exit(code);
     }
 }
 
-fn account() -> Account {
-    Account::in_dir(&terradesk_core::paths::data_dir())
-}
-
-/// Env credentials for automation, else the keychain's for the region in use.
-fn target() -> Result<Target, Error> {
+/// The façade over the data folder, with env credentials for automation when set.
+async fn desk() -> Result<Desk, Error> {
+    let mut config = DeskConfig::new(terradesk_core::paths::data_dir());
     if let Some(t) = Target::from_env() {
-        return t;
+        config.target_override = Some(t?);
     }
-    let account = account();
-    let region = account.region()?;
-    let sandbox = std::env::var("TERRADESK_SANDBOX_URL").unwrap_or_else(|_| format!("http://127.0.0.1:{SANDBOX_PORT}"));
-    Target::from_account(&account, region, Some(&sandbox))
+    let sandbox = std::env::var("TERRADESK_SANDBOX_URL").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| format!("http://127.0.0.1:{SANDBOX_PORT}"));
+    config.sandbox = SandboxSource::External(sandbox);
+    // Scripts and tests against the sandbox set a faster pace.
+    if let Some(ms) = std::env::var("TERRADESK_POLL_MS").ok().and_then(|v| v.parse::<u64>().ok()) {
+        let d = std::time::Duration::from_millis(ms);
+        config.options = config.options.brisk(d);
+        config.sandbox_options = config.sandbox_options.brisk(d);
+    }
+    Desk::open(config).await
 }
 
 async fn run(command: Command, out: &Out) -> Result<(), Error> {
     match command {
+        Command::Sandbox(args) => sandbox::run(args, out).await,
+        Command::Params { kind } => {
+            let schema = terradesk_core::jobs::schema(kind);
+            let text = schema
+                .iter()
+                .map(|s| format!("{:<30} {}{}  default {}\n    {}", s.key, serde_json::to_string(&s.ty).unwrap_or_default(), s.unit.as_deref().map(|u| format!(" [{u}]")).unwrap_or_default(), s.default, s.help_en))
+                .collect::<Vec<_>>()
+                .join("\n");
+            out.value(&schema, &text);
+            Ok(())
+        }
+        command => {
+            let desk = desk().await?;
+            with_desk(&desk, command, out).await
+        }
+    }
+}
+
+async fn with_desk(desk: &Desk, command: Command, out: &Out) -> Result<(), Error> {
+    match command {
         Command::Account { action } => match action.unwrap_or(AccountAction::Show) {
-            AccountAction::Show => out.account(&account().view()?),
-            AccountAction::Set { region, access_key } => {
-                let secret = read_secret()?;
-                out.account(&account().save(region, &access_key, Some(secret))?)
-            }
-            AccountAction::Region { region } => out.account(&account().select_region(region)?),
+            AccountAction::Show => out.account(&desk.account().await?),
+            AccountAction::Set { region, access_key } => out.account(&desk.save_account(region, access_key, Some(read_secret()?)).await?),
+            AccountAction::Region { region } => out.account(&desk.select_region(region).await?),
             AccountAction::Delete { region } => {
-                let a = account();
                 let region = match region {
                     Some(r) => r,
-                    None => a.region()?,
+                    None => desk.account().await?.region,
                 };
-                out.account(&a.delete(region)?)
+                out.account(&desk.delete_account(region).await?)
             }
         },
         Command::TestConnection => {
-            let report = connection::test_connection(&target()?).await?;
+            let report = desk.test_connection(desk.region().await?, None).await?;
             out.value(&report, &report.message);
         }
         Command::Api { method, path, data } => {
             let body = match data {
-                Some(d) => Some(serde_json::from_str::<serde_json::Value>(&d).map_err(|e| Error::InvalidInput(format!("--data is not JSON: {e}")))?),
+                Some(d) => Some(serde_json::from_str::<serde_json::Value>(&d).map_err(|e| Error::usage(format!("--data is not JSON: {e}")))?),
                 None => None,
             };
-            let value = target()?.client()?.raw(&method, &path, body.as_ref()).await?;
+            let value = desk.api_raw(&method, &path, body.as_ref()).await?;
             println!("{}", serde_json::to_string_pretty(&value).unwrap());
         }
         Command::Upload { folder, name, resource, concurrency, part_size_mib } => {
             let opts = terradesk_core::upload::UploadOptions { concurrency, part_size: part_size_mib * 1024 * 1024, ..Default::default() };
-            let report = upload::run(&target()?, &folder, name, resource, opts, out).await?;
+            let tracker = Arc::new(Tracker::new(Phase::Upload, 0, 0));
+            let bar = follow::Bar::new(out);
+            let ticker = bar.follow_tracker(tracker.clone());
+            let result = desk.upload_folder(&folder, name, resource, opts, Control::default(), tracker).await;
+            ticker.abort();
+            bar.clear();
+            let report = result?;
+            out.upload_report(&report);
             if !report.complete() {
                 std::process::exit(2);
             }
         }
-        Command::Run { kind, folder, params, preset, name, out: zip, outputs } => {
-            jobs::run(&target()?, kind, &folder, &params, preset, name, zip, outputs, out).await?;
+        Command::Run { kind, folder, params, preset: preset_id, name, out: zip, outputs } => {
+            let params = parameters(kind, &params, preset_id)?;
+            let view = desk.start_job(name.as_deref().unwrap_or(""), &folder, &params).await?;
+            if !out.json {
+                eprintln!("Job {} \"{}\" ({}) from {}", view.job.id, view.job.name, kind.label(), view.job.dataset);
+            }
+            follow::finish(desk, view.job.id, zip, outputs, out).await?;
         }
-        Command::Jobs => jobs::list(out)?,
-        Command::Job { id } => jobs::show(id, out)?,
+        Command::Jobs => out.jobs(&desk.list()?),
+        Command::Job { id } => out.detail(&desk.detail(id)?),
         Command::Resume { id, out: zip, outputs } => {
-            let pl = jobs::pipeline(&target()?)?;
-            jobs::finish(&pl, id, zip, outputs, out).await?;
+            match desk.continue_job(id).await {
+                // Already past the server: go on to the download, if asked.
+                Ok(_) | Err(Error::JobWrongState { .. }) => {}
+                Err(e) => return Err(e),
+            }
+            follow::finish(desk, id, zip, outputs, out).await?;
         }
         Command::Download { id, to, outputs } => {
-            let pl = jobs::pipeline(&target()?)?;
-            let r = pl.download(id, to, outputs, &terradesk_core::jobs::pipeline::no_events()).await?;
-            out.value(&r, &format!("Downloaded {} files ({}) into {}{}", r.files, upload::human_bytes(r.bytes), r.folder,
-                if r.refused.is_empty() { String::new() } else { format!("; refused {} unsafe names: {}", r.refused.len(), r.refused.iter().map(|x| format!("{} ({})", x.name, x.reason)).collect::<Vec<_>>().join(", ")) }));
+            let r = follow::download(desk, id, outputs, to, out).await?;
+            out.download_report(&r);
         }
         Command::Export { id, out: zip } => {
-            let pl = jobs::pipeline(&target()?)?;
-            let r = pl.export(id, &zip, &terradesk_core::jobs::pipeline::no_events())?;
-            out.value(&r, &format!("Terra ZIP: {} ({} files, {})", r.path, r.entries, upload::human_bytes(r.bytes)));
+            let r = follow::export(desk, id, zip, out).await?;
+            out.value(&r, &format!("Terra ZIP: {} ({} files, {})", r.path, r.entries, human_bytes(r.bytes)));
         }
         Command::Stop { id } => {
-            let pl = jobs::pipeline(&target()?)?;
-            let j = pl.stop(id, &terradesk_core::jobs::pipeline::no_events()).await?;
-            out.value(&j, &format!("Job {id} is {}.", j.state.as_str()));
+            let v = desk.stop(id).await?;
+            out.value(&v.job, &format!("Job {id} is {}.", v.job.state.as_str()));
         }
         Command::Retry { id } => {
-            let pl = jobs::pipeline(&target()?)?;
-            let j = pl.retry(id)?;
+            let v = desk.retry(id).await?;
             if !out.json {
-                eprintln!("Job {} retries job {id}", j.id);
+                eprintln!("Job {} retries job {id}", v.job.id);
             }
-            jobs::finish(&pl, j.id, None, Vec::new(), out).await?;
+            follow::finish(desk, v.job.id, None, Vec::new(), out).await?;
         }
         Command::Delete { id, remote } => {
-            let pl = jobs::pipeline(&target()?)?;
-            pl.delete(id, remote).await?;
+            desk.delete(id, remote).await?;
             out.value(&serde_json::json!({"deleted": id}), &format!("Job {id} deleted."));
         }
-        Command::Params { kind } => {
-            let schema = terradesk_core::jobs::schema(kind);
-            let text = schema.iter().map(|s| format!("{:<30} {}{}  default {}\n    {}", s.key, serde_json::to_string(&s.ty).unwrap_or_default(), s.unit.as_deref().map(|u| format!(" [{u}]")).unwrap_or_default(), s.default, s.help_en)).collect::<Vec<_>>().join("\n");
-            out.value(&schema, &text);
-        }
-        Command::Sandbox {
-            port,
-            access_key,
-            secret_key,
-            token_lifetime,
-            job_duration,
-            data_dir,
-            error_rate,
-            drop_rate,
-            latency_ms,
-            faults_on_storage,
-            malicious_outputs,
-        } => {
-            let mut config = terradesk_sandbox::SandboxConfig {
-                port,
-                token_lifetime: Duration::from_secs(token_lifetime),
-                job_duration: Duration::from_secs(job_duration),
-                data_dir,
-                faults: terradesk_sandbox::Faults {
-                    error_rate,
-                    drop_rate,
-                    latency: Duration::from_millis(latency_ms),
-                    include_storage: faults_on_storage,
-                },
-                malicious_outputs,
-                ..Default::default()
-            };
-            let demo = access_key.is_none();
-            if let (Some(ak), Some(sk)) = (access_key, secret_key) {
-                config.access_key = ak;
-                config.secret_key = sk;
-            }
-            let sandbox = terradesk_sandbox::Sandbox::start(config)
-                .await
-                .map_err(|e| Error::InvalidInput(format!("The sandbox could not listen on 127.0.0.1:{port}: {e}. Choose another --port.")))?;
-            let info = serde_json::json!({
-                "url": sandbox.url(),
-                "accessKey": sandbox.access_key(),
-                "secretKey": if demo { serde_json::Value::from(sandbox.secret_key()) } else { serde_json::Value::Null },
-            });
-            if out.json {
-                println!("{info}");
-            } else {
-                println!("TerraDesk sandbox listening on {}", sandbox.url());
-                if demo {
-                    println!("Demo keys (no account needed):\n  AccessKey: {}\n  SecretKey: {}", sandbox.access_key(), sandbox.secret_key());
-                }
-                println!("Use it: TERRADESK_HOST={} TERRADESK_ACCESS_KEY=… TERRADESK_SECRET_KEY=… terradesk test-connection", sandbox.url());
-                println!("Press Ctrl+C to stop.");
-            }
-            tokio::signal::ctrl_c().await.ok();
-            sandbox.stop().await;
-        }
+        Command::Params { .. } | Command::Sandbox(_) => unreachable!("handled without a desk"),
     }
     Ok(())
 }
 
-/// The SecretKey from standard input: typed at a prompt, or piped by a script.
+/// The parameters of `terradesk run`: a preset, then each `--param key=value`, validated.
+fn parameters(kind: JobKind, params: &[String], preset_id: Option<String>) -> Result<JobParameters, Error> {
+    let mut p = JobParameters::new(kind);
+    if let Some(id) = preset_id {
+        let pr = preset(&id)?;
+        if pr.kind != kind {
+            return Err(Error::PresetKindMismatch { id, preset_kind: pr.kind, kind });
+        }
+        p.values = pr.values;
+    }
+    for kv in params {
+        let (k, v) = kv.split_once('=').ok_or_else(|| Error::usage(format!("--param takes key=value, not \"{kv}\"")))?;
+        p.set_text(k.trim(), v)?;
+    }
+    if let Err(errs) = p.validate() {
+        return Err(Error::ParamsInvalid { summary: errs.iter().map(|e| format!("{}: {}", e.key, e.message)).collect::<Vec<_>>().join("; ") });
+    }
+    Ok(p)
+}
+
+/// The SecretKey from standard input: typed at a prompt (not echoed), or piped by a script.
 fn read_secret() -> Result<SecretKey, Error> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprint!("SecretKey: ");
+        return rpassword::prompt_password("SecretKey: ").map(|s| SecretKey::new(s.trim())).map_err(|e| Error::usage(format!("could not read the SecretKey: {e}")));
     }
     let mut line = String::new();
-    stdin.lock().read_line(&mut line).map_err(|e| Error::InvalidInput(format!("could not read the SecretKey: {e}")))?;
+    stdin.lock().read_line(&mut line).map_err(|e| Error::usage(format!("could not read the SecretKey: {e}")))?;
     Ok(SecretKey::new(line.trim()))
 }

@@ -34,7 +34,7 @@ fn test_connection_reports_success_and_wrong_keys_in_json() {
     let out = with_env(&sb, "wrong").args(["test-connection", "--json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["error"]["code"], "wrong_keys");
+    assert_eq!(v["error"]["code"], "auth.wrong_keys");
     assert!(!String::from_utf8_lossy(&out.stdout).contains("wrong\""), "the secret is not echoed");
 
     let out = with_env(&sb, "wrong").args(["test-connection"]).output().unwrap();

@@ -75,11 +75,7 @@ impl Account {
             Some(s) => SecretKey::new(s.expose().trim()),
             None => match self.keychain.load(region)? {
                 Some(old) => old.secret_key,
-                None => {
-                    return Err(Error::InvalidInput(
-                        "Enter the SecretKey too: none is stored for this region yet.".into(),
-                    ))
-                }
+                None => return Err(Error::SecretMissing),
             },
         };
         let creds = Credentials::new(access_key, secret)?;

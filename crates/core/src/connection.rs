@@ -25,12 +25,12 @@ impl Target {
         let host = match (region.host(), sandbox_url) {
             (Some(h), _) => h.to_string(),
             (None, Some(u)) => u.to_string(),
-            (None, None) => return Err(Error::InvalidInput("The sandbox is not running.".into())),
+            (None, None) => return Err(Error::SandboxUnavailable { reason: "it is not running".into() }),
         };
         let credentials = match account.credentials(region)? {
             Some(c) => c,
             None if region == Region::Sandbox => Credentials::new(SANDBOX_DEMO_ACCESS_KEY, SecretKey::new(SANDBOX_DEMO_SECRET_KEY))?,
-            None => return Err(Error::NoCredentials { region: region.label() }),
+            None => return Err(Error::NoCredentials { region: region.label().into() }),
         };
         Ok(Target { region, host, credentials })
     }

@@ -25,15 +25,13 @@ impl Credentials {
 
 fn validate_key(label: &str, value: &str) -> Result<()> {
     if value.is_empty() {
-        return Err(Error::InvalidInput(format!("The {label} is empty. Paste it from the DJI TerraAPI console.")));
+        return Err(Error::KeyEmpty { field: label.into() });
     }
     if value.len() > 256 {
-        return Err(Error::InvalidInput(format!("The {label} is longer than any DJI key (256 characters). Check what was pasted.")));
+        return Err(Error::KeyTooLong { field: label.into() });
     }
     if value.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(Error::InvalidInput(format!(
-            "The {label} contains spaces or line breaks. Paste it again without them."
-        )));
+        return Err(Error::KeyHasSpaces { field: label.into() });
     }
     Ok(())
 }
@@ -86,10 +84,10 @@ impl Keychain {
             Ok(text) => {
                 let text = SecretKey::new(text);
                 let pair: StoredPair = serde_json::from_str(text.expose()).map_err(|_| {
-                    Error::Keychain(format!(
+                    Error::Keychain { reason: format!(
                         "the keychain item for the {} region is not one TerraDesk wrote; delete the keys and save them again",
                         region.label()
-                    ))
+                    ) }
                 })?;
                 Ok(Some(Credentials { access_key: pair.access_key, secret_key: SecretKey::new(pair.secret_key) }))
             }
@@ -117,5 +115,5 @@ fn keychain_error(e: keyring::Error) -> Error {
         keyring::Error::PlatformFailure(inner) => format!("the keychain failed ({inner})"),
         other => other.to_string(),
     };
-    Error::Keychain(text)
+    Error::Keychain { reason: text }
 }

@@ -81,14 +81,14 @@ fn skip_reason(name: &str, is_dir: bool) -> Option<&'static str> {
 /// Scan `root` recursively. Files come back sorted by name.
 pub fn scan(root: &Path) -> Result<Dataset> {
     let meta = std::fs::metadata(root).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::InvalidInput(format!("The folder {} does not exist. Check the path.", root.display())),
+        std::io::ErrorKind::NotFound => Error::FolderNotFound { path: root.display().to_string() },
         std::io::ErrorKind::PermissionDenied => {
-            Error::InvalidInput(format!("TerraDesk may not read the folder {}. Check its permissions.", root.display()))
+            Error::FolderUnreadable { path: root.display().to_string(), reason: e.to_string() }
         }
         _ => Error::storage("read", root, e),
     })?;
     if !meta.is_dir() {
-        return Err(Error::InvalidInput(format!("{} is a file, not a folder. Choose the folder that holds the photos or scans.", root.display())));
+        return Err(Error::NotAFolder { path: root.display().to_string() });
     }
     let mut ds = Dataset {
         root: root.display().to_string(),

@@ -81,6 +81,10 @@ const MIGRATIONS: &[&str] = &[
         state TEXT NOT NULL,
         message TEXT NOT NULL
     );",
+    // 3: revisions of jobs; timeline entries by code.
+    "ALTER TABLE jobs ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE job_events ADD COLUMN code TEXT;
+    ALTER TABLE job_events ADD COLUMN params TEXT;",
 ];
 
 /// A shared connection; every call takes the lock for one short transaction.
@@ -133,7 +137,10 @@ impl Db {
     /// Run `f` in one transaction.
     pub fn tx<T>(&self, f: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<T>) -> Result<T> {
         let mut conn = self.lock();
-        let tx = conn.transaction().map_err(|e| sql_error(&self.path, e))?;
+        // IMMEDIATE: take the write lock at the start, so that a transaction never has to upgrade
+        // a read lock (which SQLite refuses at once, busy timeout or not, when another process
+        // wrote meanwhile).
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(|e| sql_error(&self.path, e))?;
         let out = f(&tx).map_err(|e| sql_error(&self.path, e))?;
         tx.commit().map_err(|e| sql_error(&self.path, e))?;
         Ok(out)
@@ -145,6 +152,11 @@ impl Db {
     }
 
     fn migrate(&self) -> Result<()> {
+        let known = MIGRATIONS.len() as i64;
+        let found = self.schema_version()?;
+        if found > known {
+            return Err(Error::NewerDatabase { path: self.path.display().to_string(), version: found, known });
+        }
         self.tx(|tx| {
             let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
             for (i, m) in MIGRATIONS.iter().enumerate().skip(version as usize) {

@@ -54,9 +54,7 @@ impl std::str::FromStr for Region {
             "us" | "usa" | "united states" => Ok(Region::Us),
             "cn" | "china" => Ok(Region::Cn),
             "sandbox" | "local" => Ok(Region::Sandbox),
-            other => Err(crate::Error::InvalidInput(format!(
-                "\"{other}\" is not a region: choose us, cn or sandbox"
-            ))),
+            other => Err(crate::Error::UnknownRegion { value: other.to_string() }),
         }
     }
 }

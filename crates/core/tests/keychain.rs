@@ -45,7 +45,7 @@ fn save_shows_access_key_and_stored_secret_then_delete_removes_them() {
 fn empty_secret_keeps_the_stored_one_and_is_refused_when_none_is_stored() {
     let (_dir, account, keychain) = account("keep");
     let err = account.save(Region::Us, "AK1", None).unwrap_err();
-    assert_eq!(UserError::from(err).code, ErrorCode::InvalidInput);
+    assert_eq!(UserError::from(err).code, ErrorCode::SecretMissing);
 
     account.save(Region::Us, "AK1", Some(SecretKey::new("first"))).unwrap();
     account.save(Region::Us, "AK2", Some(SecretKey::new("  "))).unwrap();
@@ -59,7 +59,7 @@ fn empty_secret_keeps_the_stored_one_and_is_refused_when_none_is_stored() {
 fn malformed_keys_are_explained() {
     let (_dir, account, _k) = account("bad");
     let err = UserError::from(account.save(Region::Us, "", Some(SecretKey::new("x"))).unwrap_err());
-    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert_eq!(err.code, ErrorCode::KeyEmpty);
     assert!(err.message.contains("AccessKey is empty"), "{}", err.message);
     let err = UserError::from(account.save(Region::Us, "AK", Some(SecretKey::new("a b"))).unwrap_err());
     assert!(err.message.contains("spaces"), "{}", err.message);

@@ -31,6 +31,10 @@ pub struct SandboxConfig {
     /// Add result files with hostile names (`../`, absolute paths, drive letters, collisions), as
     /// a malicious server might: clients must refuse them.
     pub malicious_outputs: bool,
+    /// Add one large result file of this size, generated on the fly when downloaded (never stored).
+    pub result_size: Option<u64>,
+    /// Serve downloads at most this fast (bytes per second, per connection).
+    pub download_rate: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -70,6 +74,8 @@ impl Default for SandboxConfig {
             faults: Faults::default(),
             external_storage: None,
             malicious_outputs: false,
+            result_size: None,
+            download_rate: None,
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::api::Shared;
 use crate::model::{unix, State};
+use crate::outputs::{generated_bytes, GENERATED};
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, Mac};
@@ -28,7 +29,7 @@ fn refuse(status: StatusCode, code: &str, msg: &str) -> Response {
 }
 
 pub async fn serve(state: Shared, file_uuid: String, query: HashMap<String, String>, headers: HeaderMap) -> Response {
-    let (path, size, etag) = {
+    let (key, path, size, etag, rate) = {
         let st = state.lock().unwrap();
         let expires = query.get("expires").and_then(|e| e.parse::<i64>().ok()).unwrap_or(0);
         let sig = query.get("signature").cloned().unwrap_or_default();
@@ -41,11 +42,7 @@ pub async fn serve(state: Shared, file_uuid: String, query: HashMap<String, Stri
         let Some(f) = st.files.get(&file_uuid) else {
             return refuse(StatusCode::NOT_FOUND, "NoSuchKey", "The specified key does not exist.");
         };
-        (st.object_path(&f.object_key), f.size, f.etag.clone())
-    };
-    let mut file = match tokio::fs::File::open(&path).await {
-        Ok(f) => f,
-        Err(_) => return refuse(StatusCode::NOT_FOUND, "NoSuchKey", "The specified key does not exist."),
+        (f.object_key.clone(), st.object_path(&f.object_key), f.size, f.etag.clone(), st.config.download_rate)
     };
     let range = headers.get("range").and_then(|v| v.to_str().ok()).and_then(|r| parse_range(r, size));
     let (start, end, status) = match range {
@@ -56,10 +53,22 @@ pub async fn serve(state: Shared, file_uuid: String, query: HashMap<String, Stri
         None => (0, size.saturating_sub(1), StatusCode::OK),
     };
     let len = if size == 0 { 0 } else { end - start + 1 };
-    if file.seek(std::io::SeekFrom::Start(start)).await.is_err() {
-        return refuse(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", "seek failed");
-    }
-    let stream = tokio_util_reader(file.take(len));
+    let body = match key.strip_prefix(GENERATED) {
+        Some(spec) => {
+            let seed = spec.split(':').nth(1).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
+            chunks(generated(seed, start, len), rate)
+        }
+        None => {
+            let mut file = match tokio::fs::File::open(&path).await {
+                Ok(f) => f,
+                Err(_) => return refuse(StatusCode::NOT_FOUND, "NoSuchKey", "The specified key does not exist."),
+            };
+            if file.seek(std::io::SeekFrom::Start(start)).await.is_err() {
+                return refuse(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", "seek failed");
+            }
+            chunks(reader(file.take(len)), rate)
+        }
+    };
     let mut resp = Response::builder()
         .status(status)
         .header("content-length", len)
@@ -69,18 +78,51 @@ pub async fn serve(state: Shared, file_uuid: String, query: HashMap<String, Stri
     if status == StatusCode::PARTIAL_CONTENT {
         resp = resp.header("content-range", format!("bytes {start}-{end}/{size}"));
     }
-    resp.body(stream).unwrap()
+    resp.body(body).unwrap()
 }
 
-fn tokio_util_reader<R: tokio::io::AsyncRead + Send + Unpin + 'static>(r: R) -> Body {
-    let stream = futures::stream::unfold((r, vec![0u8; 64 * 1024]), |(mut r, mut buf)| async move {
+type Chunks = std::pin::Pin<Box<dyn futures::Stream<Item = std::io::Result<bytes::Bytes>> + Send>>;
+
+const CHUNK: usize = 64 * 1024;
+
+fn reader<R: tokio::io::AsyncRead + Send + Unpin + 'static>(r: R) -> Chunks {
+    Box::pin(futures::stream::unfold((r, vec![0u8; CHUNK]), |(mut r, mut buf)| async move {
         match r.read(&mut buf).await {
             Ok(0) => None,
-            Ok(n) => Some((Ok::<_, std::io::Error>(bytes::Bytes::copy_from_slice(&buf[..n])), (r, buf))),
+            Ok(n) => Some((Ok(bytes::Bytes::copy_from_slice(&buf[..n])), (r, buf))),
             Err(e) => Some((Err(e), (r, buf))),
         }
+    }))
+}
+
+/// `len` bytes of a generated file from `start`.
+fn generated(seed: u64, start: u64, len: u64) -> Chunks {
+    Box::pin(futures::stream::unfold((start, start + len), move |(pos, end)| async move {
+        if pos >= end {
+            return None;
+        }
+        let n = ((end - pos) as usize).min(CHUNK);
+        let mut buf = vec![0u8; n];
+        generated_bytes(seed, pos, &mut buf);
+        Some((Ok(bytes::Bytes::from(buf)), (pos + n as u64, end)))
+    }))
+}
+
+/// The chunks, no faster than `rate` bytes per second when set.
+fn chunks(s: Chunks, rate: Option<u64>) -> Body {
+    let Some(rate) = rate.filter(|r| *r > 0) else { return Body::from_stream(s) };
+    let started = std::time::Instant::now();
+    let paced = futures::stream::unfold((s, 0u64), move |(mut s, sent)| async move {
+        use futures::StreamExt;
+        let chunk = s.next().await?;
+        let sent = sent + chunk.as_ref().map(|b| b.len() as u64).unwrap_or(0);
+        let due = std::time::Duration::from_secs_f64(sent as f64 / rate as f64);
+        if let Some(wait) = due.checked_sub(started.elapsed()) {
+            tokio::time::sleep(wait).await;
+        }
+        Some((chunk, (s, sent)))
     });
-    Body::from_stream(stream)
+    Body::from_stream(paced)
 }
 
 /// One range of `bytes=a-b`, `bytes=a-` or `bytes=-n`.

@@ -6,11 +6,13 @@ mod api;
 pub mod config;
 mod download;
 mod gateway;
+mod launcher;
 pub mod model;
 pub mod outputs;
 mod storage;
 
 pub use config::{ExternalStorage, Faults, SandboxConfig, DEMO_ACCESS_KEY, DEMO_SECRET_KEY};
+pub use launcher::BuiltIn;
 
 use api::Shared;
 use axum::body::Body;
@@ -47,7 +49,12 @@ impl Sandbox {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
         let addr = listener.local_addr()?;
         let url = format!("http://{addr}");
-        let mut st = model::State::new(config, root.canonicalize()?);
+        let root = root.canonicalize()?;
+        let mut st = match tmp {
+            // A sandbox with a data folder keeps its account there across restarts.
+            None => model::State::persistent(config, root.clone(), &root)?,
+            Some(_) => model::State::new(config, root.clone()),
+        };
         st.base_url = url.clone();
         let state: Shared = Arc::new(Mutex::new(st));
 

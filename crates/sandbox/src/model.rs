@@ -1,14 +1,20 @@
-//! The sandbox's account: tokens, resources, files and jobs, kept in memory.
+//! The sandbox's account: tokens, resources, files and jobs. Every change is one [`Op`], applied
+//! to the in-memory state and, when the sandbox has a data folder, appended to its log there, so
+//! that a restarted sandbox (the app's, after a restart) knows everything it knew. Look-ups are by
+//! index: registering, finding and paging files costs the same in a resource of 100,000 files as
+//! in one of ten.
 
 use crate::config::SandboxConfig;
 use crate::outputs;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub const BUCKET: &str = "terra-sandbox";
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TokenRec {
     pub access_key_id: String,
     pub secret_access_key: String,
@@ -18,7 +24,7 @@ pub struct TokenRec {
     pub expires_at: SystemTime,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FileRec {
     pub uuid: String,
     pub resource_uuid: String,
@@ -29,25 +35,29 @@ pub struct FileRec {
     pub created_at: SystemTime,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ResourceRec {
     pub uuid: String,
     pub name: String,
     pub kind: String,
+    /// File uuids in registration order (kept out of the log: files name their resource).
+    #[serde(skip)]
     pub files: Vec<String>,
+    #[serde(skip)]
+    pub total_size: u64,
     pub created_at: SystemTime,
     pub updated_at: SystemTime,
     pub input_jobs: Vec<String>,
     pub output_jobs: Vec<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JobRec {
     pub uuid: String,
     pub name: String,
     pub kind: Option<i64>,
     pub created_at: SystemTime,
-    pub started: Option<(Instant, SystemTime)>,
+    pub started: Option<SystemTime>,
     pub resource_uuid: Option<String>,
     pub parameters: Option<String>,
     pub output_resource_uuid: Option<String>,
@@ -67,14 +77,15 @@ pub struct Progress {
 
 impl JobRec {
     pub fn progress(&self, duration: Duration) -> Progress {
-        let Some((started, _)) = self.started else {
+        let Some(started) = self.started else {
             return Progress { status: 0, percentage: 0.0, remain_seconds: 0.0 };
         };
         if self.stopped_at.is_some() {
             return Progress { status: 5, percentage: 0.0, remain_seconds: 0.0 };
         }
         let total = duration.as_secs_f64().max(0.001);
-        let f = (started.elapsed().as_secs_f64() / total).min(1.0);
+        let elapsed = SystemTime::now().duration_since(started).unwrap_or_default().as_secs_f64();
+        let f = (elapsed / total).min(1.0);
         if self.unfit.is_some() && f >= 0.2 {
             return Progress { status: 7, percentage: 0.2, remain_seconds: 0.0 };
         }
@@ -100,6 +111,26 @@ pub struct Counters {
     pub callbacks: u64,
 }
 
+/// One change of the account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    Secret { download_secret: String },
+    Token(TokenRec),
+    Resource(ResourceRec),
+    DeleteResource { uuid: String, delete_files: bool },
+    /// A file added to its resource, or (same uuid) replaced.
+    File(FileRec),
+    /// A registration of (resource, name), counted.
+    Registered { resource: String, name: String },
+    Job(JobRec),
+    DeleteJob { uuid: String },
+    Object { key: String, etag: String, size: u64 },
+    DeleteObject { key: String },
+    Multipart { id: String, key: String, at: SystemTime },
+    EndMultipart { id: String },
+}
+
 pub struct State {
     pub config: SandboxConfig,
     pub base_url: String,
@@ -108,6 +139,8 @@ pub struct State {
     pub callback_params: HashMap<String, String>,
     pub resources: BTreeMap<String, ResourceRec>,
     pub files: HashMap<String, FileRec>,
+    /// (resource, name) → file uuid.
+    pub file_index: HashMap<(String, String), String>,
     pub jobs: BTreeMap<String, JobRec>,
     /// ETags of objects in storage, by key, as the storage answered them.
     pub objects: HashMap<String, (String, u64)>,
@@ -117,6 +150,8 @@ pub struct State {
     pub download_secret: String,
     /// How many times each (resource, name) was registered.
     pub registrations: HashMap<(String, String), u32>,
+    /// Where changes are appended, when the sandbox keeps its state.
+    log: Option<std::io::BufWriter<std::fs::File>>,
 }
 
 pub fn unix(t: SystemTime) -> i64 {
@@ -146,6 +181,8 @@ pub fn new_uuid() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
+const LOG: &str = "state.jsonl";
+
 impl State {
     pub fn new(config: SandboxConfig, storage_root: PathBuf) -> Self {
         State {
@@ -156,12 +193,146 @@ impl State {
             callback_params: HashMap::new(),
             resources: BTreeMap::new(),
             files: HashMap::new(),
+            file_index: HashMap::new(),
             jobs: BTreeMap::new(),
             objects: HashMap::new(),
             multipart: HashMap::new(),
             counters: Counters::default(),
             download_secret: new_uuid(),
             registrations: HashMap::new(),
+            log: None,
+        }
+    }
+
+    /// The state kept in `dir` (replaying its log), from now on kept there: the log is rewritten
+    /// compact, then appended to.
+    pub fn persistent(config: SandboxConfig, storage_root: PathBuf, dir: &Path) -> std::io::Result<Self> {
+        let mut st = State::new(config, storage_root);
+        let path = dir.join(LOG);
+        let mut replayed = 0usize;
+        if let Ok(f) = std::fs::File::open(&path) {
+            for line in std::io::BufReader::new(f).lines() {
+                let line = line?;
+                // A line cut by a crash is the last one: stop there.
+                let Ok(op) = serde_json::from_str::<Op>(&line) else { break };
+                st.apply(op);
+                replayed += 1;
+            }
+        }
+        let tmp = dir.join(format!("{LOG}.tmp"));
+        {
+            let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+            for op in st.snapshot() {
+                serde_json::to_writer(&mut w, &op)?;
+                w.write_all(b"\n")?;
+            }
+            w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        }
+        std::fs::rename(&tmp, &path)?;
+        let f = std::fs::OpenOptions::new().append(true).open(&path)?;
+        st.log = Some(std::io::BufWriter::new(f));
+        if replayed > 0 {
+            tracing::info!(ops = replayed, resources = st.resources.len(), jobs = st.jobs.len(), "sandbox state restored");
+        }
+        if st.download_secret.is_empty() || replayed == 0 {
+            let secret = st.download_secret.clone();
+            st.commit(Op::Secret { download_secret: secret });
+        }
+        Ok(st)
+    }
+
+    /// The state as a list of ops that rebuild it.
+    fn snapshot(&self) -> Vec<Op> {
+        let mut ops = vec![Op::Secret { download_secret: self.download_secret.clone() }];
+        ops.extend(self.tokens.values().cloned().map(Op::Token));
+        ops.extend(self.resources.values().cloned().map(Op::Resource));
+        for r in self.resources.values() {
+            ops.extend(r.files.iter().filter_map(|f| self.files.get(f)).cloned().map(Op::File));
+        }
+        for ((resource, name), n) in &self.registrations {
+            for _ in 0..*n {
+                ops.push(Op::Registered { resource: resource.clone(), name: name.clone() });
+            }
+        }
+        ops.extend(self.jobs.values().cloned().map(Op::Job));
+        ops.extend(self.objects.iter().map(|(k, (e, s))| Op::Object { key: k.clone(), etag: e.clone(), size: *s }));
+        ops.extend(self.multipart.iter().map(|(id, (k, at))| Op::Multipart { id: id.clone(), key: k.clone(), at: *at }));
+        ops
+    }
+
+    /// Apply one change (and log it, when the state is kept).
+    pub fn commit(&mut self, op: Op) {
+        if let Some(w) = self.log.as_mut() {
+            // Written through to the OS at once: a killed sandbox loses nothing it answered.
+            let ok = serde_json::to_writer(&mut *w, &op).is_ok() && w.write_all(b"\n").is_ok() && w.flush().is_ok();
+            if !ok {
+                tracing::error!("sandbox could not write its state log");
+            }
+        }
+        self.apply(op);
+    }
+
+    fn apply(&mut self, op: Op) {
+        match op {
+            Op::Secret { download_secret } => self.download_secret = download_secret,
+            Op::Token(t) => {
+                self.callback_params.insert(t.callback_param.clone(), t.store_prefix.clone());
+                self.tokens.insert(t.access_key_id.clone(), t);
+            }
+            Op::Resource(mut r) => {
+                if let Some(old) = self.resources.get(&r.uuid) {
+                    r.files = old.files.clone();
+                    r.total_size = old.total_size;
+                }
+                self.resources.insert(r.uuid.clone(), r);
+            }
+            Op::DeleteResource { uuid, delete_files } => {
+                if let Some(r) = self.resources.remove(&uuid) {
+                    for f in r.files {
+                        if let Some(rec) = self.files.get(&f) {
+                            self.file_index.remove(&(rec.resource_uuid.clone(), rec.name.clone()));
+                        }
+                        if delete_files {
+                            self.files.remove(&f);
+                        }
+                    }
+                }
+            }
+            Op::File(f) => {
+                let key = (f.resource_uuid.clone(), f.name.clone());
+                let old_size = self.files.get(&f.uuid).map(|o| o.size);
+                if let Some(r) = self.resources.get_mut(&f.resource_uuid) {
+                    match old_size {
+                        Some(s) => r.total_size = r.total_size - s + f.size,
+                        None => {
+                            r.files.push(f.uuid.clone());
+                            r.total_size += f.size;
+                        }
+                    }
+                    r.updated_at = f.created_at.max(r.updated_at);
+                }
+                self.file_index.insert(key, f.uuid.clone());
+                self.files.insert(f.uuid.clone(), f);
+            }
+            Op::Registered { resource, name } => *self.registrations.entry((resource, name)).or_default() += 1,
+            Op::Job(j) => {
+                self.jobs.insert(j.uuid.clone(), j);
+            }
+            Op::DeleteJob { uuid } => {
+                self.jobs.remove(&uuid);
+            }
+            Op::Object { key, etag, size } => {
+                self.objects.insert(key, (etag, size));
+            }
+            Op::DeleteObject { key } => {
+                self.objects.remove(&key);
+            }
+            Op::Multipart { id, key, at } => {
+                self.multipart.insert(id, (key, at));
+            }
+            Op::EndMultipart { id } => {
+                self.multipart.remove(&id);
+            }
         }
     }
 
@@ -175,8 +346,7 @@ impl State {
             callback_param: format!("cb-{}", new_uuid()),
             expires_at: SystemTime::now() + self.config.token_lifetime,
         };
-        self.tokens.insert(rec.access_key_id.clone(), rec.clone());
-        self.callback_params.insert(rec.callback_param.clone(), rec.store_prefix.clone());
+        self.commit(Op::Token(rec.clone()));
         rec
     }
 
@@ -188,42 +358,49 @@ impl State {
     /// Make finished jobs' outputs exist (generated on first sight of status 6).
     pub fn settle(&mut self) {
         let d = self.config.job_duration;
-        let done: Vec<String> = self
-            .jobs
-            .values()
-            .filter(|j| j.output_resource_uuid.is_none() && j.progress(d).status == 6)
-            .map(|j| j.uuid.clone())
-            .collect();
+        let done: Vec<String> = self.jobs.values().filter(|j| j.output_resource_uuid.is_none() && j.progress(d).status == 6).map(|j| j.uuid.clone()).collect();
         for uuid in done {
             if let Err(e) = outputs::generate(self, &uuid) {
                 tracing::error!(job = %uuid, error = %e, "sandbox could not generate outputs");
             }
         }
-        for j in self.jobs.values_mut() {
-            if j.completed_at.is_none() {
-                let st = j.progress(d).status;
-                if st == 6 || st == 7 {
-                    j.completed_at = Some(SystemTime::now());
-                }
-            }
+        let ended: Vec<JobRec> = self
+            .jobs
+            .values()
+            .filter(|j| j.completed_at.is_none() && matches!(j.progress(d).status, 6 | 7))
+            .cloned()
+            .map(|mut j| {
+                j.completed_at = Some(SystemTime::now());
+                j
+            })
+            .collect();
+        for j in ended {
+            self.commit(Op::Job(j));
         }
+    }
+
+    /// The file of a resource with this name.
+    pub fn file_named(&self, resource_uuid: &str, name: &str) -> Option<&FileRec> {
+        self.file_index.get(&(resource_uuid.to_string(), name.to_string())).and_then(|u| self.files.get(u))
     }
 
     /// Register a file to a resource: a name already there is replaced (its new ETag wins).
     pub fn register_file(&mut self, resource_uuid: &str, name: &str, etag: &str, size: u64, object_key: &str) -> FileRec {
-        *self.registrations.entry((resource_uuid.to_string(), name.to_string())).or_default() += 1;
-        let existing = self
-            .resources
-            .get(resource_uuid)
-            .and_then(|r| r.files.iter().find(|f| self.files.get(*f).is_some_and(|f| f.name == name)).cloned());
-        if let Some(uuid) = existing {
-            let f = self.files.get_mut(&uuid).unwrap();
-            f.etag = etag.to_string();
-            f.size = size;
-            f.object_key = object_key.to_string();
-            return f.clone();
-        }
-        self.add_file(resource_uuid, name, etag, size, object_key)
+        self.commit(Op::Registered { resource: resource_uuid.to_string(), name: name.to_string() });
+        let rec = match self.file_named(resource_uuid, name) {
+            Some(old) => FileRec { etag: etag.to_string(), size, object_key: object_key.to_string(), ..old.clone() },
+            None => FileRec {
+                uuid: new_uuid(),
+                resource_uuid: resource_uuid.to_string(),
+                name: name.to_string(),
+                etag: etag.to_string(),
+                size,
+                object_key: object_key.to_string(),
+                created_at: SystemTime::now(),
+            },
+        };
+        self.commit(Op::File(rec.clone()));
+        rec
     }
 
     /// Add a file record to a resource.
@@ -237,15 +414,68 @@ impl State {
             object_key: object_key.to_string(),
             created_at: SystemTime::now(),
         };
-        self.files.insert(rec.uuid.clone(), rec.clone());
-        if let Some(r) = self.resources.get_mut(resource_uuid) {
-            r.files.push(rec.uuid.clone());
-            r.updated_at = SystemTime::now();
-        }
+        self.commit(Op::File(rec.clone()));
         rec
     }
 
     pub fn object_path(&self, key: &str) -> PathBuf {
         self.storage_root.join(BUCKET).join(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resource(st: &mut State, uuid: &str) {
+        let now = SystemTime::now();
+        st.commit(Op::Resource(ResourceRec {
+            uuid: uuid.into(),
+            name: "r".into(),
+            kind: "map".into(),
+            files: vec![],
+            total_size: 0,
+            created_at: now,
+            updated_at: now,
+            input_jobs: vec![],
+            output_jobs: vec![],
+        }));
+    }
+
+    #[test]
+    fn a_restarted_sandbox_knows_what_it_knew() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        {
+            let mut st = State::persistent(SandboxConfig::default(), root.clone(), dir.path()).unwrap();
+            resource(&mut st, "r1");
+            st.register_file("r1", "a.jpg", "e1", 10, "k/a.jpg");
+            st.register_file("r1", "b.jpg", "e2", 20, "k/b.jpg");
+            st.register_file("r1", "a.jpg", "e3", 15, "k/a.jpg");
+            st.commit(Op::Object { key: "k/a.jpg".into(), etag: "e3".into(), size: 15 });
+            st.issue_token();
+        }
+        let st = State::persistent(SandboxConfig::default(), root, dir.path()).unwrap();
+        let r = &st.resources["r1"];
+        assert_eq!(r.files.len(), 2);
+        assert_eq!(r.total_size, 35);
+        assert_eq!(st.file_named("r1", "a.jpg").unwrap().etag, "e3");
+        assert_eq!(st.registrations[&("r1".to_string(), "a.jpg".to_string())], 2);
+        assert_eq!(st.objects["k/a.jpg"].0, "e3");
+        assert_eq!(st.tokens.len(), 1);
+        assert_eq!(st.callback_params.len(), 1);
+    }
+
+    #[test]
+    fn registering_is_by_index_not_by_scan() {
+        let mut st = State::new(SandboxConfig::default(), PathBuf::from("/tmp"));
+        resource(&mut st, "r");
+        for i in 0..100_000 {
+            st.register_file("r", &format!("f{i}.jpg"), "e", 1, "k");
+        }
+        st.register_file("r", "f7.jpg", "e2", 2, "k");
+        assert_eq!(st.file_named("r", "f7.jpg").unwrap().etag, "e2");
+        assert_eq!(st.resources["r"].files.len(), 100_000);
+        assert_eq!(st.resources["r"].total_size, 100_001);
     }
 }

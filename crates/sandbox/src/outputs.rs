@@ -1,10 +1,36 @@
 //! Results of finished sandbox jobs: small files in the Terra layout of the job's kind
 //! (terra-api.md §6), generated from the job's input and plainly marked as sandbox output.
 
-use crate::model::{new_uuid, ResourceRec, State, BUCKET};
+use crate::model::{new_uuid, Op, ResourceRec, State, BUCKET};
 use md5::{Digest, Md5};
 use terradesk_core::dataset::FileKind;
 use std::time::SystemTime;
+
+/// The object key of a generated file: `generated:SIZE:SEED`.
+pub const GENERATED: &str = "generated:";
+
+/// The bytes of a generated file from `offset`, into `buf`: each 8-byte word is splitmix64 of
+/// the seed and its index, so any range is quick to make and to check.
+pub fn generated_bytes(seed: u64, offset: u64, buf: &mut [u8]) {
+    let mut pos = offset;
+    let mut i = 0;
+    while i < buf.len() {
+        let word = pos / 8;
+        let bytes = splitmix64(seed.wrapping_add(word)).to_le_bytes();
+        let from = (pos % 8) as usize;
+        let n = (8 - from).min(buf.len() - i);
+        buf[i..i + n].copy_from_slice(&bytes[from..from + n]);
+        i += n;
+        pos += n as u64;
+    }
+}
+
+fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
 
 pub const MARK: &str = "TerraDesk sandbox output: not a real reconstruction";
 
@@ -82,19 +108,17 @@ pub fn generate(state: &mut State, job_uuid: &str) -> std::io::Result<()> {
     }
     let out_uuid = new_uuid();
     let now = SystemTime::now();
-    state.resources.insert(
-        out_uuid.clone(),
-        ResourceRec {
-            uuid: out_uuid.clone(),
-            name: format!("{} (result)", job.name),
-            kind: "output".into(),
-            files: Vec::new(),
-            created_at: now,
-            updated_at: now,
-            input_jobs: Vec::new(),
-            output_jobs: vec![job_uuid.to_string()],
-        },
-    );
+    state.commit(Op::Resource(ResourceRec {
+        uuid: out_uuid.clone(),
+        name: format!("{} (result)", job.name),
+        kind: "output".into(),
+        files: Vec::new(),
+        total_size: 0,
+        created_at: now,
+        updated_at: now,
+        input_jobs: Vec::new(),
+        output_jobs: vec![job_uuid.to_string()],
+    }));
     for (name, bytes) in files {
         // Stored under a safe key whatever the name says.
         let key = format!("outputs/{job_uuid}/{:04}-{}", state.files.len(), name.replace(['/', '\\', ':'], "_"));
@@ -102,12 +126,20 @@ pub fn generate(state: &mut State, job_uuid: &str) -> std::io::Result<()> {
         std::fs::create_dir_all(path.parent().unwrap())?;
         std::fs::write(&path, &bytes)?;
         let etag = hex::encode(Md5::digest(&bytes));
-        state.objects.insert(key.clone(), (etag.clone(), bytes.len() as u64));
+        state.commit(Op::Object { key: key.clone(), etag: etag.clone(), size: bytes.len() as u64 });
         state.add_file(&out_uuid, &name, &etag, bytes.len() as u64, &key);
     }
-    if let Some(j) = state.jobs.get_mut(job_uuid) {
-        j.output_resource_uuid = Some(out_uuid);
+    if let Some(size) = state.config.result_size {
+        // A large result, generated when downloaded: its ETag is multipart-style, as a large
+        // object's is on S3, so clients check its size.
+        let seed = u64::from_str_radix(&out_uuid.replace('-', "")[..16], 16).unwrap_or(7);
+        let name = match job.kind { Some(13) => "lidars/terra_las/cloud_full.las", Some(15) => "models/pc/0/terra_osgb/Block.osgb", _ => "map/result_full.tif" };
+        let etag = format!("{}-{}", hex::encode(Md5::digest(seed.to_le_bytes())), size.div_ceil(64 << 20).max(1));
+        state.add_file(&out_uuid, name, &etag, size, &format!("{GENERATED}{size}:{seed}"));
     }
+    let mut j = job;
+    j.output_resource_uuid = Some(out_uuid);
+    state.commit(Op::Job(j));
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //! `obtain_token` issued, and refusing them with `ExpiredToken` once they expire, as S3 does.
 
 use crate::api::Shared;
+use crate::model::Op;
 use s3s::auth::{Credentials, S3Auth, SecretKey};
 use s3s::dto::*;
 use s3s::{s3_error, S3Request, S3Response, S3Result, S3};
@@ -54,7 +55,7 @@ impl Store {
 
     fn record(&self, key: &str, etag: Option<&ETag>, size: u64) {
         if let Some(e) = etag {
-            self.state.lock().unwrap().objects.insert(key.to_string(), (e.value().to_string(), size));
+            self.state.lock().unwrap().commit(Op::Object { key: key.to_string(), etag: e.value().to_string(), size });
         }
     }
 
@@ -94,7 +95,7 @@ impl S3 for Store {
         self.check(&req)?;
         let key = req.input.key.clone();
         let out = self.fs.delete_object(account(req)).await?;
-        self.state.lock().unwrap().objects.remove(&key);
+        self.state.lock().unwrap().commit(Op::DeleteObject { key });
         Ok(out)
     }
 
@@ -111,7 +112,7 @@ impl S3 for Store {
         let key = req.input.key.clone();
         let out = self.fs.create_multipart_upload(account(req)).await?;
         if let Some(id) = &out.output.upload_id {
-            self.state.lock().unwrap().multipart.insert(id.clone(), (key, SystemTime::now()));
+            self.state.lock().unwrap().commit(Op::Multipart { id: id.clone(), key, at: SystemTime::now() });
         }
         Ok(out)
     }
@@ -148,7 +149,7 @@ impl S3 for Store {
         }
         let size = self.size_on_disk(&bucket, &key);
         self.record(&key, out.output.e_tag.as_ref(), size);
-        self.state.lock().unwrap().multipart.remove(&id);
+        self.state.lock().unwrap().commit(Op::EndMultipart { id });
         Ok(out)
     }
 
@@ -158,8 +159,12 @@ impl S3 for Store {
     ) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
         self.check(&req)?;
         let id = req.input.upload_id.clone();
-        if self.state.lock().unwrap().multipart.remove(&id).is_none() {
-            return Err(s3_error!(NoSuchUpload));
+        {
+            let mut st = self.state.lock().unwrap();
+            if !st.multipart.contains_key(&id) {
+                return Err(s3_error!(NoSuchUpload));
+            }
+            st.commit(Op::EndMultipart { id: id.clone() });
         }
         self.fs.abort_multipart_upload(account(req)).await
     }

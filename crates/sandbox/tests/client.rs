@@ -158,7 +158,7 @@ async fn not_found_invalid_parameters_and_other_codes() {
     wait_for(&c, &j.uuid, |s| s.is_terminal()).await;
     let e = c.stop_job(&j.uuid).await.unwrap_err();
     match e {
-        Error::Api { code, .. } => assert_eq!(code, 102003),
+        Error::Refused { api_code, .. } => assert_eq!(api_code, 102003),
         other => panic!("{other:?}"),
     }
 }

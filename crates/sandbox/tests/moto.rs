@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use terradesk_core::dataset;
 use terradesk_core::db::Db;
-use terradesk_core::upload::{etag_of_file, UploadJournal, UploadOptions, Uploader};
+use terradesk_core::upload::{etag_of_file, UploadJournal, UploadOptions};
 use terradesk_sandbox::{ExternalStorage, Sandbox, SandboxConfig};
 
 
@@ -67,7 +67,7 @@ async fn a_mixed_dataset_uploads_exactly_to_moto() {
     let opts = UploadOptions { part_size: 8 * MIB, ..Default::default() };
     let resource = c.create_resource("moto", "map").await.unwrap().uuid;
     let ds = dataset::scan(dir.path()).unwrap();
-    let report = Uploader::new(c.clone(), UploadJournal::new(db), resource.clone(), opts.clone()).run(&ds, |_| {}).await.unwrap();
+    let report = uploader(c.clone(), UploadJournal::new(db), resource.clone(), opts.clone()).0.run(&ds).await.unwrap();
     assert!(report.complete(), "{:?}", report.failed);
     assert_eq!(report.files as usize, ds.files.len());
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use terradesk_core::dataset;
 use terradesk_core::db::Db;
-use terradesk_core::upload::{etag_of_file, UploadJournal, UploadOptions, Uploader};
+use terradesk_core::upload::{etag_of_file, UploadJournal, UploadOptions};
 use terradesk_sandbox::{Faults, Sandbox, SandboxConfig};
 
 pub struct Outcome {
@@ -25,8 +25,8 @@ pub async fn upload(sb: &Sandbox, root: &Path, db: &Db, opts: UploadOptions, res
         None => c.create_resource("mixed", "map").await.unwrap().uuid,
     };
     let ds = dataset::scan(root).unwrap();
-    let up = Uploader::new(c, UploadJournal::new(db.clone()), resource.clone(), opts);
-    let report = up.run(&ds, |_| {}).await.unwrap();
+    let (up, _, _) = uploader(c, UploadJournal::new(db.clone()), resource.clone(), opts);
+    let report = up.run(&ds).await.unwrap();
     Outcome { report, resource }
 }
 
@@ -91,14 +91,14 @@ async fn injected_500s_and_dropped_connections_lose_nothing() {
     mixed_dataset(dir.path(), true);
     let db = Db::open(&dir.path().join(".journal.db")).unwrap();
     // Small parts: many requests, many faults.
-    let opts = UploadOptions { part_size: 5 * MIB, max_attempts: 12, ..Default::default() };
+    let opts = UploadOptions { part_size: 5 * MIB, retry: terradesk_core::retry::RetryPolicy::new(12, Duration::from_millis(250), Duration::from_secs(16)), ..Default::default() };
     let c = client_retrying(&sb, &sb.secret_key(), 0, 12);
     // The resource first: a create is never sent twice, so a fault there would end the test
     // before the upload it is about.
     let resource = c.create_resource("faults", "map").await.unwrap().uuid;
     sb.set_faults(Faults { error_rate: 0.10, drop_rate: 0.10, include_storage: true, ..Default::default() });
     let ds = dataset::scan(dir.path()).unwrap();
-    let report = Uploader::new(c, UploadJournal::new(db), resource.clone(), opts.clone()).run(&ds, |_| {}).await.unwrap();
+    let report = uploader(c, UploadJournal::new(db), resource.clone(), opts.clone()).0.run(&ds).await.unwrap();
     assert!(report.complete(), "{:?}", report.failed);
     sb.set_faults(Faults::default());
     let (errors, drops) = sb.inspect(|s| (s.counters.injected_errors, s.counters.injected_drops));
@@ -142,13 +142,11 @@ async fn an_upload_dropped_midway_resumes_and_aborts_what_it_left() {
     let ds = dataset::scan(dir.path()).unwrap();
 
     // Stop the first run abruptly once some bytes are in (as a killed process would).
-    let seen = Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let seen2 = seen.clone();
-    let up = Uploader::new(c.clone(), UploadJournal::new(db.clone()), resource.clone(), opts.clone());
-    let run = up.run(&ds, move |p| seen2.store(p.bytes_done, std::sync::atomic::Ordering::Relaxed));
+    let (up, _, seen) = uploader(c.clone(), UploadJournal::new(db.clone()), resource.clone(), opts.clone());
+    let run = up.run(&ds);
     tokio::select! {
         _ = run => panic!("the upload finished before it could be interrupted"),
-        _ = async { while seen.load(std::sync::atomic::Ordering::Relaxed) < 30 * MIB { tokio::time::sleep(Duration::from_millis(5)).await } } => {}
+        _ = async { while seen.bytes_done.load(std::sync::atomic::Ordering::Relaxed) < 30 * MIB { tokio::time::sleep(Duration::from_millis(5)).await } } => {}
     }
     // An orphan the journal never heard of, as a crash between create and journal would leave.
     let token = c.obtain_token().await.unwrap();
@@ -159,7 +157,7 @@ async fn an_upload_dropped_midway_resumes_and_aborts_what_it_left() {
     let in_progress = sb.inspect(|s| s.multipart.len());
     assert!(in_progress >= 1);
 
-    let report = Uploader::new(c, UploadJournal::new(db), resource.clone(), opts.clone()).run(&ds, |_| {}).await.unwrap();
+    let report = uploader(c, UploadJournal::new(db), resource.clone(), opts.clone()).0.run(&ds).await.unwrap();
     assert!(report.complete(), "{:?}", report.failed);
     assert!(report.sent_bytes < ds.total_bytes, "completed parts and files were not sent again");
     assert!(report.orphans_aborted >= 1);
@@ -168,7 +166,14 @@ async fn an_upload_dropped_midway_resumes_and_aborts_what_it_left() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn pause_holds_the_upload_resume_finishes_it_and_cancel_cleans_up() {
-    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::atomic::Ordering;
+    /// The bytes a tracker counts.
+    struct Done(Arc<terradesk_core::progress::Tracker>);
+    impl Done {
+        fn load(&self, o: Ordering) -> u64 {
+            self.0.bytes_done.load(o)
+        }
+    }
     let sb = Sandbox::start(SandboxConfig { faults: Faults { latency: Duration::from_millis(30), include_storage: true, ..Default::default() }, ..Default::default() })
         .await
         .unwrap();
@@ -180,11 +185,9 @@ async fn pause_holds_the_upload_resume_finishes_it_and_cancel_cleans_up() {
     let resource = c.create_resource("pause", "map").await.unwrap().uuid;
     let ds = dataset::scan(dir.path()).unwrap();
 
-    let up = Uploader::new(c.clone(), UploadJournal::new(db.clone()), resource.clone(), opts.clone());
-    let control = up.control();
-    let done = Arc::new(AtomicU64::new(0));
-    let d2 = done.clone();
-    let task = tokio::spawn(async move { up.run(&ds, move |p| d2.store(p.bytes_done, Ordering::Relaxed)).await });
+    let (up, control, tracker) = uploader(c.clone(), UploadJournal::new(db.clone()), resource.clone(), opts.clone());
+    let done = Done(tracker);
+    let task = tokio::spawn(async move { up.run(&ds).await });
     while done.load(Ordering::Relaxed) < 10 * MIB {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -214,11 +217,9 @@ async fn pause_holds_the_upload_resume_finishes_it_and_cancel_cleans_up() {
     mixed_dataset(dir2.path(), true);
     let resource2 = c.create_resource("cancel", "map").await.unwrap().uuid;
     let ds2 = dataset::scan(dir2.path()).unwrap();
-    let up = Uploader::new(c.clone(), UploadJournal::new(db), resource2, opts);
-    let control = up.control();
-    let done = Arc::new(AtomicU64::new(0));
-    let d2 = done.clone();
-    let task = tokio::spawn(async move { up.run(&ds2, move |p| d2.store(p.bytes_done, Ordering::Relaxed)).await });
+    let (up, control, tracker) = uploader(c.clone(), UploadJournal::new(db), resource2, opts);
+    let done = Done(tracker);
+    let task = tokio::spawn(async move { up.run(&ds2).await });
     while done.load(Ordering::Relaxed) < 10 * MIB {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }

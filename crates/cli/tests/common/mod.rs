@@ -10,7 +10,6 @@ pub fn terradesk() -> Command {
     c.env_remove("TERRADESK_HOST")
         .env_remove("TERRADESK_ACCESS_KEY")
         .env_remove("TERRADESK_SECRET_KEY")
-        .env_remove("TERRADESK_CRASH_AT")
         .env("NO_PROXY", "127.0.0.1");
     c
 }

@@ -3,42 +3,14 @@
 use super::errors::classify_response;
 use super::types::*;
 use crate::credentials::Credentials;
+use crate::retry::RetryPolicy;
 use crate::{signing, Error, Result};
-use rand::Rng;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::time::{Duration, SystemTime};
 
 /// Every path starts with this.
 pub const API_PREFIX: &str = "/terra-rescon-be";
-
-/// How failed calls are tried again.
-#[derive(Debug, Clone)]
-pub struct RetryPolicy {
-    /// Attempts in all, the first included.
-    pub attempts: u32,
-    pub base_delay: Duration,
-    pub max_delay: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy { attempts: 5, base_delay: Duration::from_millis(300), max_delay: Duration::from_secs(8) }
-    }
-}
-
-impl RetryPolicy {
-    pub fn none() -> Self {
-        RetryPolicy { attempts: 1, ..Default::default() }
-    }
-
-    /// Full jitter: a random delay up to base·2ⁿ, capped.
-    pub fn delay(&self, attempt: u32) -> Duration {
-        let cap = self.base_delay.saturating_mul(1u32 << attempt.min(16)).min(self.max_delay);
-        let ms = cap.as_millis() as u64;
-        Duration::from_millis(rand::thread_rng().gen_range(ms / 2..=ms.max(1)))
-    }
-}
 
 pub struct ClientBuilder {
     host: String,
@@ -85,12 +57,12 @@ impl ClientBuilder {
     }
 
     pub fn build(self) -> Result<Client> {
-        let credentials = self.credentials.ok_or(Error::NoCredentials { region: "selected" })?;
+        let credentials = self.credentials.ok_or(Error::NoCredentials { region: "selected".into() })?;
         let host = self.host.trim().trim_end_matches('/').to_string();
         let parsed = url::Url::parse(&host)
-            .map_err(|_| Error::InvalidInput(format!("\"{host}\" is not a web address (expected https://…)")))?;
+            .map_err(|_| Error::InvalidAddress { value: host.clone() })?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(Error::InvalidInput(format!("\"{host}\" is not an http(s) address")));
+            return Err(Error::InvalidAddress { value: host.clone() });
         }
         let mut http = reqwest::Client::builder()
             .timeout(self.timeout)
@@ -99,7 +71,7 @@ impl ClientBuilder {
         if !self.use_env_proxy {
             http = http.no_proxy();
         }
-        let http = http.build().map_err(|e| Error::Network { host: host.clone(), message: e.to_string() })?;
+        let http = http.build().map_err(|e| Error::Network { host: host.clone(), reason: e.to_string() })?;
         Ok(Client { http, host, credentials, retry: self.retry, clock_offset_secs: self.clock_offset_secs })
     }
 }
@@ -152,7 +124,7 @@ impl Client {
     /// Send any signed call and return the envelope's `data` (for `terradesk api`).
     pub async fn raw(&self, method: &str, path: &str, body: Option<&serde_json::Value>) -> Result<serde_json::Value> {
         let method = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
-            .map_err(|_| Error::InvalidInput(format!("\"{method}\" is not an HTTP method")))?;
+            .map_err(|_| Error::usage(format!("\"{method}\" is not an HTTP method")))?;
         let path = if path.starts_with(API_PREFIX) { path.to_string() } else { format!("{API_PREFIX}{}", ensure_slash(path)) };
         let body = body.map(|b| serde_json::to_vec(b).expect("JSON serialises"));
         let idem = if method == reqwest::Method::GET || method == reqwest::Method::DELETE { Idempotence::Safe } else { Idempotence::Create };
@@ -168,10 +140,7 @@ impl Client {
         what: &str,
     ) -> Result<T> {
         let data = self.send(method, &format!("{API_PREFIX}{path}"), body, idem, what).await?;
-        serde_json::from_value(data.clone()).map_err(|e| Error::Api {
-            code: -1,
-            message: format!("unexpected answer from {path}: {e}"),
-        })
+        serde_json::from_value(data).map_err(|e| Error::BadAnswer { what: path.to_string(), detail: e.to_string() })
     }
 
     async fn send(
@@ -259,9 +228,10 @@ impl Client {
     }
 
     fn network_error(&self, e: &reqwest::Error) -> Error {
-        let mut message = if e.is_timeout() {
-            "the server did not answer in time".to_string()
-        } else if e.is_connect() {
+        if e.is_timeout() {
+            return Error::Timeout { host: self.host.clone() };
+        }
+        let mut message = if e.is_connect() {
             "the connection could not be made".to_string()
         } else {
             "the connection failed".to_string()
@@ -276,7 +246,7 @@ impl Client {
         if let Some(l) = last {
             message = format!("{message} ({l})");
         }
-        Error::Network { host: self.host.clone(), message }
+        Error::Network { host: self.host.clone(), reason: message }
     }
 
     fn json<B: Serialize>(body: &B) -> Option<Vec<u8>> {

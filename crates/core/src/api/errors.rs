@@ -56,7 +56,7 @@ pub fn classify_response(
             102002 | 102114 => Error::NotFound { what: what.to_string() },
             102000 => Error::Server { detail: r.message() },
             _ if status >= 500 => Error::Server { detail: format!("HTTP {status}: {}", r.message()) },
-            code => Error::Api { code, message: r.message() },
+            code => Error::Refused { api_code: code, message: r.message() },
         }),
         None if status >= 500 => Err(Error::Server { detail: format!("HTTP {status}") }),
         None if status == 404 => Err(Error::NotFound { what: what.to_string() }),
@@ -64,8 +64,8 @@ pub fn classify_response(
             // Some answers may come without the envelope: accept plain JSON data.
             Ok(serde_json::from_slice(body).unwrap_or_default())
         }
-        None => Err(Error::Api {
-            code: status as i64,
+        None => Err(Error::Refused {
+            api_code: status as i64,
             message: format!("HTTP {status}: {}", String::from_utf8_lossy(&body[..body.len().min(300)])),
         }),
     }
@@ -105,7 +105,7 @@ mod tests {
         assert_eq!(kind(400, 102001), ErrorCode::InvalidParameters);
         assert_eq!(kind(404, 102114), ErrorCode::NotFound);
         assert_eq!(kind(500, 102000), ErrorCode::Server);
-        assert_eq!(kind(200, 102116), ErrorCode::Other);
+        assert_eq!(kind(200, 102116), ErrorCode::Refused);
         let ok = classify_response(200, None, now(), br#"{"result":{"code":0},"data":{"a":1},"extra":2}"#, "x").unwrap();
         assert_eq!(ok["a"], 1);
     }

@@ -4,6 +4,7 @@ mod client;
 mod errors;
 pub mod types;
 
-pub use client::{Client, ClientBuilder, RetryPolicy, API_PREFIX};
+pub use crate::retry::RetryPolicy;
+pub use client::{Client, ClientBuilder, API_PREFIX};
 pub use errors::{classify_response, measured_clock_offset};
 pub use types::*;

@@ -1,13 +1,19 @@
-//! Jobs: kinds and parameters, the durable pipeline from folder to Terra ZIP, and its history.
+//! Jobs: kinds and parameters, the durable state machine from folder to Terra ZIP, its history,
+//! what a user may do with a job, and the runner that drives jobs in the background.
 
-pub mod download;
+pub mod actions;
+pub mod delivery;
 pub mod epsg;
-pub mod export;
+pub mod fitness;
+pub mod machine;
+pub mod note;
 pub mod params;
-pub mod pipeline;
 pub mod runner;
 pub mod store;
 
+pub use actions::{JobAction, TaskInfo, TaskKind};
+pub use delivery::ResultOutput;
+pub use machine::{Machine, PipelineOptions};
+pub use note::Note;
 pub use params::{presets, schema, JobKind, JobParameters, ParamSpec};
-pub use pipeline::{Events, Pipeline, PipelineEvent, PipelineOptions};
-pub use store::{JobRecord, JobState, JobStore};
+pub use store::{JobEvent, JobId, JobRecord, JobState, JobStore};

@@ -67,7 +67,7 @@ impl std::str::FromStr for JobKind {
             "2d" | "map" | "map2d" | "14" => Ok(JobKind::Map2d),
             "3d" | "model" | "model3d" | "15" => Ok(JobKind::Model3d),
             "lidar" | "13" => Ok(JobKind::Lidar),
-            other => Err(Error::InvalidInput(format!("\"{other}\" is not a job kind: choose 2d, 3d or lidar"))),
+            other => Err(Error::UnknownKind { value: other.to_string() }),
         }
     }
 }
@@ -355,31 +355,27 @@ impl JobParameters {
         let spec = schema(self.kind)
             .into_iter()
             .find(|s| s.key == key)
-            .ok_or_else(|| Error::InvalidInput(format!("{key} is not a parameter of a {} job. Known: {}", self.kind.label(), known(self.kind))))?;
+            .ok_or_else(|| Error::UnknownParameter { key: key.to_string(), kind: self.kind, known: known(self.kind) })?;
+        let bad = |expected: &str| Error::BadParameterValue { key: key.to_string(), expected: expected.to_string(), value: text.trim().to_string() };
         let t = text.trim();
         let value = match &spec.ty {
             ParamType::Bool => match t.to_ascii_lowercase().as_str() {
                 "true" | "1" | "yes" | "on" => json!(true),
                 "false" | "0" | "no" | "off" => json!(false),
-                _ => return Err(Error::InvalidInput(format!("{key} takes true or false, not \"{t}\""))),
+                _ => return Err(bad("true or false")),
             },
-            ParamType::Int { .. } => json!(t.parse::<i64>().map_err(|_| Error::InvalidInput(format!("{key} takes a whole number, not \"{t}\"")))?),
-            ParamType::Float { .. } => json!(t.parse::<f64>().map_err(|_| Error::InvalidInput(format!("{key} takes a number, not \"{t}\"")))?),
+            ParamType::Int { .. } => json!(t.parse::<i64>().map_err(|_| bad("a whole number"))?),
+            ParamType::Float { .. } => json!(t.parse::<f64>().map_err(|_| bad("a number"))?),
             ParamType::Choice { choices } => choices
                 .iter()
                 .find(|c| c.value.to_string().trim_matches('"').eq_ignore_ascii_case(t) || c.label_en.eq_ignore_ascii_case(t))
                 .map(|c| c.value.clone())
-                .ok_or_else(|| {
-                    Error::InvalidInput(format!(
-                        "{key} takes one of {}, not \"{t}\"",
-                        choices.iter().map(|c| format!("{} ({})", c.value.to_string().trim_matches('"'), c.label_en)).collect::<Vec<_>>().join(", ")
-                    ))
-                })?,
+                .ok_or_else(|| bad(&format!("one of {}", choices.iter().map(|c| format!("{} ({})", c.value.to_string().trim_matches('"'), c.label_en)).collect::<Vec<_>>().join(", "))))?,
             ParamType::CoordinateSystem => {
                 if t.is_empty() || t.eq_ignore_ascii_case("auto") {
                     Value::Null
                 } else {
-                    json!(normalise_epsg(t).ok_or_else(|| Error::InvalidInput(format!("{key} takes an EPSG code such as EPSG:32650, not \"{t}\"")))?)
+                    json!(normalise_epsg(t).ok_or_else(|| bad("an EPSG code such as EPSG:32650"))?)
                 }
             }
         };
@@ -419,7 +415,7 @@ impl JobParameters {
     /// The `parameters` JSON text for `POST /v2/jobs/{uuid}/start`. The result is laid out as DJI
     /// Terra desktop lays it (`pc_dir_structure`), so it can be imported.
     pub fn to_parameters_string(&self) -> Result<String> {
-        self.validate().map_err(|errs| Error::InvalidInput(errs.iter().map(|e| format!("{}: {}", e.key, e.message)).collect::<Vec<_>>().join("; ")))?;
+        self.validate().map_err(|errs| Error::ParamsInvalid { summary: errs.iter().map(|e| format!("{}: {}", e.key, e.message)).collect::<Vec<_>>().join("; ") })?;
         let mut parameter = Map::new();
         for spec in schema(self.kind) {
             let value = self.get(&spec.key);
@@ -516,7 +512,7 @@ pub fn presets() -> Vec<Preset> {
 
 pub fn preset(id: &str) -> Result<Preset> {
     presets().into_iter().find(|p| p.id == id).ok_or_else(|| {
-        Error::InvalidInput(format!("no preset \"{id}\"; known: {}", presets().iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")))
+        Error::UnknownPreset { id: id.to_string(), known: presets().iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ") }
     })
 }
 

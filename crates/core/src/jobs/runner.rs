@@ -1,97 +1,144 @@
-//! Jobs running in the background of an app: one task per job, with its pause/resume/cancel
-//! handle, and every watcher told of its progress.
+//! Long operations running in the background: at most one task per job (the pipeline, a
+//! download or an export), each with a handle to pause, resume, cancel and wait for it, and its
+//! progress readable at any time.
 
-use super::pipeline::{Events, Pipeline, PipelineEvent};
-use super::store::JobRecord;
-use crate::upload::{RunState, UploadControl};
+use super::actions::{TaskInfo, TaskKind};
+use super::store::{JobId, JobRecord};
+use crate::control::{Control, RunState};
+use crate::progress::{Progress, Tracker};
+use crate::results::{DownloadReport, ExportReport};
+use crate::{Error, Result};
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
+use tokio::sync::watch;
 
-struct Running {
-    control: UploadControl,
-    watchers: Vec<Events>,
+/// What a task ended with.
+#[derive(Debug, Clone)]
+pub enum TaskOutput {
+    Job(JobRecord),
+    Download(DownloadReport),
+    Export(ExportReport),
+}
+
+pub type Outcome = Result<TaskOutput>;
+
+struct Entry {
+    kind: TaskKind,
+    control: Control,
+    tracker: Arc<Tracker>,
+    done: watch::Receiver<Option<Outcome>>,
 }
 
 #[derive(Clone, Default)]
 pub struct Runner {
-    jobs: Arc<Mutex<HashMap<i64, Running>>>,
+    tasks: Arc<Mutex<HashMap<JobId, Entry>>>,
 }
 
-impl Runner {
-    /// Advance job `id` in the background (a no-op but for `watcher` if it already runs).
-    /// `on_end` gets the job as it ended, or the error that stopped it.
-    pub fn run(&self, pipeline: Pipeline, id: i64, watcher: Option<Events>, on_end: impl FnOnce(crate::Result<JobRecord>) + Send + 'static) {
-        let control = {
-            let mut jobs = self.jobs.lock().unwrap();
-            if let Some(r) = jobs.get_mut(&id) {
-                r.watchers.extend(watcher);
-                return;
-            }
-            let control = UploadControl::default();
-            jobs.insert(id, Running { control: control.clone(), watchers: watcher.into_iter().collect() });
-            control
-        };
-        let jobs = self.jobs.clone();
-        let fan: Events = {
-            let jobs = self.jobs.clone();
-            Arc::new(move |e: PipelineEvent| {
-                let watchers: Vec<Events> = jobs.lock().unwrap().get(&id).map(|r| r.watchers.clone()).unwrap_or_default();
-                for w in watchers {
-                    w(e.clone());
-                }
-            })
-        };
-        let pipeline = pipeline.with_control(control);
-        tokio::spawn(async move {
-            let result = pipeline.advance(id, &fan).await;
-            if let Err(e) = &result {
-                tracing::warn!(job = id, error = %e, "job stopped");
-            }
-            // Tell watchers the final state, then forget the job.
-            if let Ok(j) = pipeline.store.get(id) {
-                fan(PipelineEvent::Job(j));
-            }
-            jobs.lock().unwrap().remove(&id);
-            on_end(result);
-        });
-    }
+/// A running (or just ended) task.
+#[derive(Clone)]
+pub struct TaskHandle {
+    pub id: JobId,
+    pub kind: TaskKind,
+    control: Control,
+    done: watch::Receiver<Option<Outcome>>,
+}
 
-    pub fn watch(&self, id: i64, watcher: Events) -> bool {
-        match self.jobs.lock().unwrap().get_mut(&id) {
-            Some(r) => {
-                r.watchers.push(watcher);
-                true
+impl TaskHandle {
+    /// Wait for the task to end.
+    pub async fn wait(&mut self) -> Outcome {
+        loop {
+            if let Some(o) = self.done.borrow_and_update().clone() {
+                return o;
             }
-            None => false,
+            if self.done.changed().await.is_err() {
+                return self.done.borrow().clone().unwrap_or(Err(Error::Cancelled));
+            }
         }
     }
 
-    fn control(&self, id: i64) -> Option<UploadControl> {
-        self.jobs.lock().unwrap().get(&id).map(|r| r.control.clone())
+    pub fn cancel(&self) {
+        self.control.cancel();
+    }
+}
+
+impl Runner {
+    /// Run `task` for job `id`, unless one already runs for it. `on_end` is called with the
+    /// outcome once the job is free again, before waiters see it.
+    pub fn spawn<F>(&self, id: JobId, kind: TaskKind, control: Control, tracker: Arc<Tracker>, task: F, on_end: impl FnOnce(JobId, &Outcome) + Send + 'static) -> Result<TaskHandle>
+    where
+        F: Future<Output = Outcome> + Send + 'static,
+    {
+        let (tx, rx) = watch::channel(None);
+        {
+            let mut tasks = self.tasks.lock().unwrap();
+            if tasks.contains_key(&id) {
+                return Err(Error::JobBusy { id: id.0 });
+            }
+            tasks.insert(id, Entry { kind, control: control.clone(), tracker, done: rx.clone() });
+        }
+        let tasks = self.tasks.clone();
+        let span = tracing::info_span!("job", id = id.0, task = ?kind);
+        tokio::spawn(tracing::Instrument::instrument(
+            async move {
+                let outcome = task.await;
+                match &outcome {
+                    Ok(_) => tracing::info!("task ended"),
+                    Err(Error::Cancelled) => tracing::info!("task stopped"),
+                    Err(e) => tracing::warn!(error = %e, "task failed"),
+                }
+                tasks.lock().unwrap().remove(&id);
+                on_end(id, &outcome);
+                let _ = tx.send(Some(outcome));
+            },
+            span,
+        ));
+        Ok(TaskHandle { id, kind, control, done: rx })
     }
 
-    pub fn pause(&self, id: i64) -> bool {
+    pub fn handle(&self, id: JobId) -> Option<TaskHandle> {
+        self.tasks.lock().unwrap().get(&id).map(|e| TaskHandle { id, kind: e.kind, control: e.control.clone(), done: e.done.clone() })
+    }
+
+    pub fn info(&self, id: JobId) -> Option<TaskInfo> {
+        self.tasks.lock().unwrap().get(&id).map(|e| TaskInfo { kind: e.kind, paused: e.control.state() == RunState::Paused })
+    }
+
+    fn control(&self, id: JobId) -> Option<Control> {
+        self.tasks.lock().unwrap().get(&id).map(|e| e.control.clone())
+    }
+
+    pub fn pause(&self, id: JobId) -> bool {
         self.control(id).map(|c| c.pause()).is_some()
     }
 
-    pub fn resume(&self, id: i64) -> bool {
+    pub fn resume(&self, id: JobId) -> bool {
         self.control(id).map(|c| c.resume()).is_some()
     }
 
-    pub fn cancel(&self, id: i64) -> bool {
+    pub fn cancel(&self, id: JobId) -> bool {
         self.control(id).map(|c| c.cancel()).is_some()
     }
 
-    pub fn is_running(&self, id: i64) -> bool {
-        self.jobs.lock().unwrap().contains_key(&id)
+    /// Cancel every task (the app is quitting).
+    pub fn cancel_all(&self) {
+        for e in self.tasks.lock().unwrap().values() {
+            e.control.cancel();
+        }
     }
 
-    pub fn is_paused(&self, id: i64) -> bool {
-        self.control(id).is_some_and(|c| c.state() == RunState::Paused)
+    /// Jobs with a task now.
+    pub fn running(&self) -> Vec<JobId> {
+        self.tasks.lock().unwrap().keys().copied().collect()
     }
 
-    /// Jobs running now.
-    pub fn running(&self) -> Vec<i64> {
-        self.jobs.lock().unwrap().keys().copied().collect()
+    /// The progress of every running task that moves bytes.
+    pub fn progress(&self) -> Vec<(JobId, Progress)> {
+        self.tasks
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(id, e)| (*id, e.tracker.snapshot(e.control.state() == RunState::Paused)))
+            .collect()
     }
 }

@@ -1,13 +1,33 @@
-//! The job history: one row per job, every transition saved before the next side effect.
+//! The job history: one row per job, every transition saved before the next side effect, each
+//! with a timeline entry that says what happened by code (for the app's languages) and in English.
 
+use super::note::Note;
 use super::params::{JobKind, JobParameters};
 use crate::db::{now_unix, Db};
 use crate::{Error, Region, Result, UserError};
 use rusqlite::{params, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
+/// A job of the history. An integer everywhere (IPC, `--json`, the database).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, specta::Type)]
+#[serde(transparent)]
+pub struct JobId(#[specta(type = u32)] pub i64);
+
+impl std::fmt::Display for JobId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::str::FromStr for JobId {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        s.trim().trim_start_matches('#').parse::<i64>().map(JobId).map_err(|_| Error::usage(format!("\"{s}\" is not a job number")))
+    }
+}
+
 /// Where a job stands, locally and on the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {
     Draft,
@@ -24,9 +44,26 @@ pub enum JobState {
     Downloading,
     Downloaded,
     Exported,
+    /// The stored row cannot be read (a newer version wrote it, or it is damaged): shown, never run.
+    Unreadable,
 }
 
 impl JobState {
+    pub const ALL: [JobState; 12] = [
+        JobState::Draft,
+        JobState::Uploading,
+        JobState::Queued,
+        JobState::Submitted,
+        JobState::Processing,
+        JobState::Finished,
+        JobState::Failed,
+        JobState::Stopped,
+        JobState::Downloading,
+        JobState::Downloaded,
+        JobState::Exported,
+        JobState::Unreadable,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             JobState::Draft => "draft",
@@ -40,23 +77,13 @@ impl JobState {
             JobState::Downloading => "downloading",
             JobState::Downloaded => "downloaded",
             JobState::Exported => "exported",
+            JobState::Unreadable => "unreadable",
         }
     }
 
-    pub fn parse(s: &str) -> JobState {
-        match s {
-            "uploading" => JobState::Uploading,
-            "queued" => JobState::Queued,
-            "submitted" => JobState::Submitted,
-            "processing" => JobState::Processing,
-            "finished" => JobState::Finished,
-            "failed" => JobState::Failed,
-            "stopped" => JobState::Stopped,
-            "downloading" => JobState::Downloading,
-            "downloaded" => JobState::Downloaded,
-            "exported" => JobState::Exported,
-            _ => JobState::Draft,
-        }
+    /// A stored state; `None` for one this version does not know.
+    pub fn parse(s: &str) -> Option<JobState> {
+        JobState::ALL.into_iter().find(|st| st.as_str() == s && *st != JobState::Unreadable)
     }
 
     /// The server still has work to do (or we have yet to hand it over).
@@ -68,13 +95,20 @@ impl JobState {
     pub fn has_result(self) -> bool {
         matches!(self, JobState::Finished | JobState::Downloading | JobState::Downloaded | JobState::Exported)
     }
+
+    /// The job runs on the server (it can be stopped there).
+    pub fn on_server(self) -> bool {
+        matches!(self, JobState::Submitted | JobState::Processing)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct JobRecord {
-    #[specta(type = f64)]
-    pub id: i64,
+    pub id: JobId,
+    /// Goes up by one with every saved change.
+    #[specta(type = u32)]
+    pub revision: i64,
     pub name: String,
     pub kind: JobKind,
     pub dataset: String,
@@ -82,6 +116,8 @@ pub struct JobRecord {
     pub region: Region,
     pub host: String,
     pub state: JobState,
+    /// Why the row cannot be read, when `state` is `unreadable`.
+    pub unreadable: Option<String>,
     pub resource_uuid: Option<String>,
     pub remote_job_uuid: Option<String>,
     pub output_resource_uuid: Option<String>,
@@ -93,8 +129,7 @@ pub struct JobRecord {
     pub download_dir: Option<String>,
     pub outputs: Vec<String>,
     pub export_path: Option<String>,
-    #[specta(type = Option<f64>)]
-    pub retry_of: Option<i64>,
+    pub retry_of: Option<JobId>,
     #[specta(type = f64)]
     pub created_at: i64,
     #[specta(type = f64)]
@@ -107,35 +142,65 @@ pub struct JobRecord {
     pub start_sent: bool,
 }
 
+/// One line of a job's timeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct JobEvent {
     #[specta(type = f64)]
     pub at: i64,
     pub state: JobState,
+    /// A note code (`note.…`) or an error code; `None` in entries an older version wrote.
+    pub code: Option<String>,
+    #[serde(default)]
+    pub params: serde_json::Map<String, serde_json::Value>,
+    /// In English.
     pub message: String,
 }
 
 const COLS: &str = "id, name, kind, dataset, parameters, region, host, state, resource_uuid, resource_marker, remote_job_uuid, job_marker,
     start_sent, output_resource_uuid, remote_status, percentage, remain_seconds, error, waiting_reason, download_dir, outputs,
-    export_path, retry_of, created_at, updated_at";
+    export_path, retry_of, created_at, updated_at, revision";
 
+/// A row as it is; when a field cannot be read, the job is `unreadable` with the reason.
 fn row(r: &Row) -> rusqlite::Result<JobRecord> {
-    let kind: String = r.get(2)?;
-    let params: String = r.get(4)?;
-    let region: String = r.get(5)?;
+    let mut problems: Vec<String> = Vec::new();
+    let kind_text: String = r.get(2)?;
+    let kind = kind_text.parse::<JobKind>().unwrap_or_else(|_| {
+        problems.push(format!("unknown kind \"{kind_text}\""));
+        JobKind::Map2d
+    });
+    let params_text: String = r.get(4)?;
+    let parameters = serde_json::from_str(&params_text).unwrap_or_else(|e| {
+        problems.push(format!("parameters unreadable ({e})"));
+        JobParameters::new(kind)
+    });
+    let region_text: String = r.get(5)?;
+    let region = region_text.parse::<Region>().unwrap_or_else(|_| {
+        problems.push(format!("unknown region \"{region_text}\""));
+        Region::Sandbox
+    });
+    let state_text: String = r.get(7)?;
+    let mut state = JobState::parse(&state_text).unwrap_or_else(|| {
+        problems.push(format!("unknown state \"{state_text}\""));
+        JobState::Unreadable
+    });
     let error: Option<String> = r.get(17)?;
+    let error = error.and_then(|e| serde_json::from_str::<UserError>(&e).ok());
     let outputs: String = r.get(20)?;
-    let kind: JobKind = kind.parse().unwrap_or(JobKind::Map2d);
+    if !problems.is_empty() {
+        state = JobState::Unreadable;
+    }
     Ok(JobRecord {
-        id: r.get(0)?,
+        id: JobId(r.get(0)?),
+        revision: r.get(25)?,
         name: r.get(1)?,
         kind,
         dataset: r.get(3)?,
-        parameters: serde_json::from_str(&params).unwrap_or(JobParameters::new(kind)),
-        region: region.parse().unwrap_or(Region::Sandbox),
+        parameters,
+        region,
         host: r.get(6)?,
-        state: JobState::parse(&r.get::<_, String>(7)?),
+        state,
+        unreadable: (!problems.is_empty()).then(|| problems.join("; ")),
         resource_uuid: r.get(8)?,
         resource_marker: r.get(9)?,
         remote_job_uuid: r.get(10)?,
@@ -145,12 +210,12 @@ fn row(r: &Row) -> rusqlite::Result<JobRecord> {
         remote_status: r.get(14)?,
         percentage: r.get(15)?,
         remain_seconds: r.get(16)?,
-        error: error.and_then(|e| serde_json::from_str(&e).ok()),
+        error,
         waiting_reason: r.get(18)?,
         download_dir: r.get(19)?,
         outputs: serde_json::from_str(&outputs).unwrap_or_default(),
         export_path: r.get(21)?,
-        retry_of: r.get(22)?,
+        retry_of: r.get::<_, Option<i64>>(22)?.map(JobId),
         created_at: r.get(23)?,
         updated_at: r.get(24)?,
     })
@@ -165,7 +230,8 @@ pub struct JobStore {
 #[derive(Default)]
 pub struct Change {
     pub state: Option<JobState>,
-    pub message: Option<String>,
+    /// What to say on the timeline.
+    pub note: Option<Note>,
     pub resource_uuid: Option<String>,
     pub resource_marker: Option<String>,
     pub remote_job_uuid: Option<String>,
@@ -181,6 +247,16 @@ pub struct Change {
     pub export_path: Option<String>,
 }
 
+impl Change {
+    pub fn state(state: JobState, note: Note) -> Self {
+        Change { state: Some(state), note: Some(note), ..Default::default() }
+    }
+
+    pub fn note(note: Note) -> Self {
+        Change { note: Some(note), ..Default::default() }
+    }
+}
+
 impl JobStore {
     pub fn new(db: Db) -> Self {
         JobStore { db }
@@ -190,24 +266,29 @@ impl JobStore {
         &self.db
     }
 
-    pub fn insert(&self, name: &str, kind: JobKind, dataset: &str, params: &JobParameters, region: Region, host: &str, retry_of: Option<i64>) -> Result<JobRecord> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert(&self, name: &str, kind: JobKind, dataset: &str, params: &JobParameters, region: Region, host: &str, retry_of: Option<JobId>) -> Result<JobRecord> {
+        let note = match retry_of {
+            Some(of) => Note::RetryOf { of: of.0 },
+            None => Note::Created,
+        };
         let id = self.db.tx(|tx| {
             tx.execute(
-                "INSERT INTO jobs (name, kind, dataset, parameters, region, host, state, retry_of, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'draft', ?7, ?8, ?8)",
-                params![name, kind.id(), dataset, serde_json::to_string(params).unwrap(), region.id(), host, retry_of, now_unix()],
+                "INSERT INTO jobs (name, kind, dataset, parameters, region, host, state, retry_of, created_at, updated_at, revision)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'draft', ?7, ?8, ?8, 1)",
+                params![name, kind.id(), dataset, serde_json::to_string(params).unwrap(), region.id(), host, retry_of.map(|r| r.0), now_unix()],
             )?;
             let id = tx.last_insert_rowid();
-            tx.execute("INSERT INTO job_events (job_id, at, state, message) VALUES (?1, ?2, 'draft', 'Job created')", params![id, now_unix()])?;
+            insert_event(tx, id, now_unix(), "draft", &note)?;
             Ok(id)
         })?;
-        self.get(id)
+        self.get(JobId(id))
     }
 
-    pub fn get(&self, id: i64) -> Result<JobRecord> {
+    pub fn get(&self, id: JobId) -> Result<JobRecord> {
         self.db
-            .read(|c| c.query_row(&format!("SELECT {COLS} FROM jobs WHERE id = ?1"), [id], row).optional())?
-            .ok_or_else(|| Error::NotFound { what: format!("Job {id}") })
+            .read(|c| c.query_row(&format!("SELECT {COLS} FROM jobs WHERE id = ?1"), [id.0], row).optional())?
+            .ok_or(Error::JobNotFound { id: id.0 })
     }
 
     pub fn list(&self) -> Result<Vec<JobRecord>> {
@@ -218,24 +299,33 @@ impl JobStore {
         })
     }
 
-    pub fn events(&self, id: i64) -> Result<Vec<JobEvent>> {
+    pub fn events(&self, id: JobId) -> Result<Vec<JobEvent>> {
         self.db.read(|c| {
-            let mut stmt = c.prepare("SELECT at, state, message FROM job_events WHERE job_id = ?1 ORDER BY id")?;
-            let rows = stmt.query_map([id], |r| Ok(JobEvent { at: r.get(0)?, state: JobState::parse(&r.get::<_, String>(1)?), message: r.get(2)? }))?;
+            let mut stmt = c.prepare("SELECT at, state, message, code, params FROM job_events WHERE job_id = ?1 ORDER BY id")?;
+            let rows = stmt.query_map([id.0], |r| {
+                let params: Option<String> = r.get(4)?;
+                Ok(JobEvent {
+                    at: r.get(0)?,
+                    state: JobState::parse(&r.get::<_, String>(1)?).unwrap_or(JobState::Unreadable),
+                    message: r.get(2)?,
+                    code: r.get(3)?,
+                    params: params.and_then(|p| serde_json::from_str(&p).ok()).unwrap_or_default(),
+                })
+            })?;
             rows.collect()
         })
     }
 
-    pub fn delete(&self, id: i64) -> Result<()> {
-        self.db.tx(|tx| tx.execute("DELETE FROM jobs WHERE id = ?1", [id]).map(|_| ()))
+    pub fn delete(&self, id: JobId) -> Result<()> {
+        self.db.tx(|tx| tx.execute("DELETE FROM jobs WHERE id = ?1", [id.0]).map(|_| ()))
     }
 
     /// Apply `c` and log it to the timeline when it changes the state or says something.
-    pub fn update(&self, id: i64, c: Change) -> Result<JobRecord> {
+    pub fn update(&self, id: JobId, c: Change) -> Result<JobRecord> {
         let updated = self.db.tx(|tx| {
             let now = now_unix();
-            let mut sets: Vec<String> = vec!["updated_at = ?2".into()];
-            let mut vals: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(id), Box::new(now)];
+            let mut sets: Vec<String> = vec!["updated_at = ?2".into(), "revision = revision + 1".into()];
+            let mut vals: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(id.0), Box::new(now)];
             let mut push = |col: &str, v: Box<dyn rusqlite::ToSql>| {
                 vals.push(v);
                 sets.push(format!("{col} = ?{}", vals.len()));
@@ -286,35 +376,73 @@ impl JobStore {
             if tx.execute(&sql, params.as_slice())? == 0 {
                 return Ok(false);
             }
-            if c.state.is_some() || c.message.is_some() {
-                let state: String = tx.query_row("SELECT state FROM jobs WHERE id = ?1", [id], |r| r.get(0))?;
-                tx.execute(
-                    "INSERT INTO job_events (job_id, at, state, message) VALUES (?1, ?2, ?3, ?4)",
-                    params![id, now, state, c.message.unwrap_or_default()],
-                )?;
+            if c.state.is_some() || c.note.is_some() {
+                let state: String = tx.query_row("SELECT state FROM jobs WHERE id = ?1", [id.0], |r| r.get(0))?;
+                insert_event(tx, id.0, now, &state, &c.note.unwrap_or(Note::StateChanged))?;
             }
             Ok(true)
         })?;
         if !updated {
-            return Err(Error::NotFound { what: format!("Job {id}") });
+            return Err(Error::JobNotFound { id: id.0 });
         }
         self.get(id)
     }
+}
+
+fn insert_event(tx: &rusqlite::Transaction, job: i64, at: i64, state: &str, note: &Note) -> rusqlite::Result<()> {
+    let params = serde_json::to_string(&note.params()).unwrap_or_else(|_| "{}".into());
+    tx.execute(
+        "INSERT INTO job_events (job_id, at, state, message, code, params) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![job, at, state, note.to_string(), note.code(), params],
+    )
+    .map(|_| ())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_change_to_a_job_that_is_not_there_is_not_found() {
+    fn store() -> (tempfile::TempDir, JobStore) {
         let dir = tempfile::tempdir().unwrap();
         let store = JobStore::new(Db::open(&dir.path().join("t.db")).unwrap());
-        let e = store.update(42, Change { state: Some(JobState::Failed), ..Default::default() }).unwrap_err();
-        assert_eq!(e.code(), crate::ErrorCode::NotFound);
+        (dir, store)
+    }
+
+    #[test]
+    fn a_change_to_a_job_that_is_not_there_is_not_found() {
+        let (_d, store) = store();
+        let e = store.update(JobId(42), Change { state: Some(JobState::Failed), ..Default::default() }).unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::JobNotFound);
         let j = store.insert("j", JobKind::Map2d, "/d", &JobParameters::new(JobKind::Map2d), Region::Sandbox, "h", None).unwrap();
-        let j = store.update(j.id, Change { state: Some(JobState::Uploading), message: Some("go".into()), ..Default::default() }).unwrap();
+        assert_eq!(j.revision, 1);
+        let j = store.update(j.id, Change::state(JobState::Uploading, Note::Uploading)).unwrap();
         assert_eq!(j.state, JobState::Uploading);
-        assert_eq!(store.events(j.id).unwrap().len(), 2);
+        assert_eq!(j.revision, 2);
+        let ev = store.events(j.id).unwrap();
+        assert_eq!(ev.len(), 2);
+        assert_eq!(ev[1].code.as_deref(), Some("note.uploading"));
+        assert_eq!(ev[0].code.as_deref(), Some("note.created"));
+    }
+
+    #[test]
+    fn a_row_this_version_cannot_read_is_unreadable_and_says_why() {
+        let (_d, store) = store();
+        let j = store.insert("j", JobKind::Map2d, "/d", &JobParameters::new(JobKind::Map2d), Region::Sandbox, "h", None).unwrap();
+        store.db().tx(|tx| tx.execute("UPDATE jobs SET state = 'teleporting' WHERE id = ?1", [j.id.0])).unwrap();
+        let j = store.get(j.id).unwrap();
+        assert_eq!(j.state, JobState::Unreadable);
+        assert!(j.unreadable.as_deref().unwrap().contains("teleporting"));
+        assert!(!j.state.is_unfinished(), "an unreadable job is never resumed");
+        store.db().tx(|tx| tx.execute("UPDATE jobs SET state = 'uploading', kind = 'hologram' WHERE id = ?1", [j.id.0])).unwrap();
+        let j = store.get(j.id).unwrap();
+        assert_eq!(j.state, JobState::Unreadable);
+        assert!(j.unreadable.as_deref().unwrap().contains("hologram"));
+    }
+
+    #[test]
+    fn job_ids_are_plain_integers_in_json() {
+        assert_eq!(serde_json::to_value(JobId(7)).unwrap(), serde_json::json!(7));
+        assert_eq!(serde_json::from_value::<JobId>(serde_json::json!(7)).unwrap(), JobId(7));
+        assert_eq!("#12".parse::<JobId>().unwrap(), JobId(12));
     }
 }

@@ -1,14 +1,13 @@
-//! The upload engine: a dataset folder into a TerraAPI resource, fast, resumable, and never losing
-//! a file. See `engine.rs` for the flow and `journal.rs` for what survives a crash.
+//! The upload engine: a dataset folder into a resource of the service, fast, resumable, and never
+//! losing a file. `engine.rs` holds the flow, `transfer.rs` moves one file, `registrar.rs`
+//! registers files, `journal.rs` is what survives a crash.
 
-mod control;
 mod engine;
 pub mod journal;
-mod progress;
+mod registrar;
 mod storage;
+mod transfer;
 
-pub use control::{RunState, UploadControl};
-pub use engine::{UploadOptions, UploadReport, Uploader};
+pub use engine::{FailedFile, UploadOptions, UploadReport, Uploader};
 pub use journal::{FileState, UploadJournal};
-pub use progress::UploadProgress;
 pub use storage::{etag_of_file, s3_client, StorageSession, TokenSource};

@@ -1,7 +1,8 @@
 //! Temporary storage credentials and the S3 client that goes with them. A token is refreshed
 //! before its `expireTime`, and again whenever the storage says it expired.
 
-use crate::api::{Client, StoreToken};
+use crate::api::StoreToken;
+use crate::cloud::Cloud;
 use crate::{Error, Result};
 use aws_sdk_s3::config::{BehaviorVersion, Region, RequestChecksumCalculation, ResponseChecksumValidation, StalledStreamProtectionConfig};
 use md5::{Digest, Md5};
@@ -79,7 +80,7 @@ pub fn s3_client(token: &StoreToken) -> aws_sdk_s3::Client {
             .unwrap_or(false);
         b = b.endpoint_url(endpoint).force_path_style(local);
     }
-    if token.is_ali_oss() || std::env::var_os("TERRADESK_S3_CHECKSUMS_WHEN_REQUIRED").is_some() {
+    if token.is_ali_oss() {
         b = b
             .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
             .response_checksum_validation(ResponseChecksumValidation::WhenRequired);
@@ -89,46 +90,69 @@ pub fn s3_client(token: &StoreToken) -> aws_sdk_s3::Client {
 
 /// Hands out the current storage session, refreshing the token before it expires.
 pub struct TokenSource {
-    api: Client,
-    state: Mutex<(Option<Arc<StorageSession>>, u64)>,
+    cloud: Arc<dyn Cloud>,
+    state: Mutex<Tokens>,
 }
 
+struct Tokens {
+    current: Option<Arc<StorageSession>>,
+    generation: u64,
+    /// New tokens refused as if expired, in a row: a token that fails the moment it is issued is
+    /// not stale, the storage refuses it.
+    fresh_refusals: u32,
+}
+
+/// A token refused within this long of being issued was not expired.
+const FRESH: i64 = 20;
+/// Refusals of fresh tokens in a row before the upload stops and says so.
+const MAX_FRESH_REFUSALS: u32 = 3;
+
 impl TokenSource {
-    pub fn new(api: Client) -> Self {
-        TokenSource { api, state: Mutex::new((None, 0)) }
+    pub fn new(cloud: Arc<dyn Cloud>) -> Self {
+        TokenSource { cloud, state: Mutex::new(Tokens { current: None, generation: 0, fresh_refusals: 0 }) }
     }
 
-    pub fn api(&self) -> &Client {
-        &self.api
+    pub fn cloud(&self) -> &Arc<dyn Cloud> {
+        &self.cloud
     }
 
     /// The session to use now: a new token when the current one has less than a minute (or a
     /// third of its life, for short-lived tokens) left.
     pub async fn session(&self) -> Result<Arc<StorageSession>> {
         let mut st = self.state.lock().await;
-        if let Some(s) = st.0.as_ref() {
+        if let Some(s) = st.current.as_ref() {
             let lifetime = (s.token.expire_time - s.issued_at).max(0);
             let margin = (lifetime / 3).min(60);
             if s.expires_in() > margin {
                 return Ok(s.clone());
             }
         }
-        let token = self.api.obtain_token().await?;
-        st.1 += 1;
-        let s = Arc::new(StorageSession::new(token, st.1));
+        let token = self.cloud.storage_grant().await?;
+        st.generation += 1;
+        let s = Arc::new(StorageSession::new(token, st.generation));
         if s.generation > 1 {
             tracing::info!(generation = s.generation, "storage token refreshed");
         }
-        st.0 = Some(s.clone());
+        st.current = Some(s.clone());
         Ok(s)
     }
 
-    /// The storage refused `stale` as expired: drop it (once, however many workers saw it).
-    pub async fn expired(&self, stale: &StorageSession) {
+    /// The storage refused `stale` as expired: drop it (once, however many workers saw it). When
+    /// tokens are refused as soon as they are issued, refreshing will not help: stop and say so.
+    pub async fn expired(&self, stale: &StorageSession) -> Result<()> {
         let mut st = self.state.lock().await;
-        if st.0.as_ref().is_some_and(|s| s.generation == stale.generation) {
-            st.0 = None;
+        if st.current.as_ref().is_some_and(|s| s.generation == stale.generation) {
+            st.current = None;
+            if crate::db::now_unix() - stale.issued_at < FRESH {
+                st.fresh_refusals += 1;
+            } else {
+                st.fresh_refusals = 0;
+            }
         }
+        if st.fresh_refusals >= MAX_FRESH_REFUSALS {
+            return Err(Error::StorageDenied { code: "a new token was refused at once".into() });
+        }
+        Ok(())
     }
 }
 
@@ -224,7 +248,7 @@ pub(crate) fn describe_s3_error<E: aws_sdk_s3::error::ProvideErrorMetadata + std
 }
 
 pub(crate) fn storage_error(text: String) -> Error {
-    Error::Network { host: "the storage".into(), message: text }
+    Error::Network { host: "the storage".into(), reason: text }
 }
 
 #[cfg(test)]

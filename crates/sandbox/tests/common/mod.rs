@@ -12,6 +12,14 @@ pub async fn sandbox(job_secs: f64) -> Sandbox {
         .unwrap()
 }
 
+/// An uploader on the TerraAPI client `c`, with its control and progress.
+pub fn uploader(c: Client, journal: terradesk_core::upload::UploadJournal, resource: String, opts: terradesk_core::upload::UploadOptions) -> (terradesk_core::upload::Uploader, terradesk_core::control::Control, std::sync::Arc<terradesk_core::progress::Tracker>) {
+    let control = terradesk_core::control::Control::default();
+    let tracker = std::sync::Arc::new(terradesk_core::progress::Tracker::new(terradesk_core::progress::Phase::Upload, 0, 0));
+    let cloud: std::sync::Arc<dyn terradesk_core::cloud::Cloud> = std::sync::Arc::new(terradesk_core::cloud::TerraCloud::new(c));
+    (terradesk_core::upload::Uploader::new(cloud, journal, resource, opts, control.clone(), tracker.clone()), control, tracker)
+}
+
 pub fn client(sb: &Sandbox) -> Client {
     client_with(sb, &sb.secret_key(), 0)
 }

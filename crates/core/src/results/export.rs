@@ -1,7 +1,11 @@
 //! The Terra ZIP: a downloaded result laid out as DJI Terra desktop imports it (terra-api.md §6),
 //! streamed into a temporary file with bounded memory, checked, then renamed into place.
 
-use super::params::JobKind;
+use super::layout::plan_layout;
+use crate::control::Control;
+use crate::jobs::JobKind;
+use crate::progress::Tracker;
+use std::sync::atomic::Ordering;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::io::{BufWriter, Read, Write};
@@ -50,67 +54,23 @@ fn files_under(dir: &Path) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// Where each downloaded file goes in the ZIP: the folder that holds the Terra layout becomes the
-/// root. Returns (source relative path, entry name) pairs and what moved.
-pub fn plan_layout(kind: JobKind, files: &[String]) -> (Vec<(String, String)>, Vec<(String, String)>, Vec<String>) {
-    let layout = kind.terra_layout();
-    // Candidate roots: "" and every folder; the one with the most layout entries wins.
-    let mut best = (String::new(), 0usize);
-    let mut roots: Vec<String> = vec![String::new()];
-    for f in files {
-        let mut acc = String::new();
-        let parts: Vec<&str> = f.split('/').collect();
-        for p in &parts[..parts.len().saturating_sub(1)] {
-            acc.push_str(p);
-            acc.push('/');
-            roots.push(acc.clone());
-        }
-    }
-    roots.sort();
-    roots.dedup();
-    for r in &roots {
-        let score = layout
-            .iter()
-            .filter(|l| files.iter().any(|f| f.strip_prefix(r.as_str()).is_some_and(|rest| rest == **l || rest.starts_with(&format!("{l}/")))))
-            .count();
-        if score > best.1 || (score == best.1 && r.len() < best.0.len()) {
-            best = (r.clone(), score);
-        }
-    }
-    let root = best.0;
-    let mut plan = Vec::new();
-    let mut moved = Vec::new();
-    for f in files {
-        let entry = match f.strip_prefix(root.as_str()) {
-            Some(rest) => rest.to_string(),
-            // Outside the result's root: kept, beside the layout, under its own path.
-            None => f.clone(),
-        };
-        if entry != *f {
-            moved.push((f.clone(), entry.clone()));
-        }
-        plan.push((f.clone(), entry));
-    }
-    let missing = layout
-        .iter()
-        .filter(|l| !plan.iter().any(|(_, e)| e == *l || e.starts_with(&format!("{l}/"))))
-        .map(|l| l.to_string())
-        .collect();
-    (plan, moved, missing)
-}
-
 fn stored(name: &str) -> bool {
     let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
     STORED_EXTENSIONS.contains(&ext.as_str())
 }
 
-/// Write `dir` (a downloaded result) as a Terra ZIP at `out`.
-pub fn export_terra_zip(kind: JobKind, dir: &Path, out: &Path) -> Result<ExportReport> {
+/// Write `dir` (a downloaded result) as a Terra ZIP at `out`, reporting progress to `tracker` and
+/// stopping (with nothing left behind) when `control` is cancelled. Blocking: run it off the async
+/// runtime.
+pub fn export_terra_zip(kind: JobKind, dir: &Path, out: &Path, control: &Control, tracker: &Tracker) -> Result<ExportReport> {
     let files = files_under(dir)?;
     if files.is_empty() {
-        return Err(Error::InvalidInput(format!("{} holds no result files: download the results first.", dir.display())));
+        return Err(Error::ExportEmpty { dir: dir.display().to_string() });
     }
     let (plan, moved, missing) = plan_layout(kind, &files);
+    let sizes: u64 = plan.iter().map(|(src, _)| std::fs::metadata(dir.join(src)).map(|m| m.len()).unwrap_or(0)).sum();
+    tracker.bytes_total.store(sizes, Ordering::Relaxed);
+    tracker.files_total.store(plan.len() as u64, Ordering::Relaxed);
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| Error::storage("create the folder", parent, e))?;
     let tmp = tempfile::Builder::new().prefix(".terradesk-export-").suffix(".zip.part").tempfile_in(parent).map_err(|e| Error::storage("write", parent, e))?;
@@ -133,7 +93,12 @@ pub fn export_terra_zip(kind: JobKind, dir: &Path, out: &Path) -> Result<ExportR
                     break;
                 }
                 zip.write_all(&buf[..n]).map_err(|e| Error::storage("write", out, e))?;
+                tracker.add_bytes(n as u64);
+                if control.is_cancelled() {
+                    return Err(Error::Cancelled);
+                }
             }
+            tracker.files_done.fetch_add(1, Ordering::Relaxed);
             bytes += size;
         }
         let w = zip.finish().map_err(|e| zip_error(out, e))?;
@@ -186,15 +151,6 @@ mod tests {
     }
 
     #[test]
-    fn a_result_under_one_root_folder_is_lifted_to_the_top() {
-        let files: Vec<String> = ["job-42/AT/a.json", "job-42/map/result.tif", "job-42/mission.json", "job-42/images/x.txt"].iter().map(|s| s.to_string()).collect();
-        let (plan, moved, missing) = plan_layout(JobKind::Map2d, &files);
-        assert_eq!(plan[1].1, "map/result.tif");
-        assert_eq!(moved.len(), 4);
-        assert!(missing.is_empty());
-    }
-
-    #[test]
     fn export_stores_compressed_types_and_checks_the_zip() {
         let d = tempfile::tempdir().unwrap();
         let src = d.path().join("result");
@@ -204,7 +160,9 @@ mod tests {
         write(&src, "images/thumb.jpg", &[1u8; 100]);
         write(&src, "map/partial.tif.part", b"leftover");
         let out = d.path().join("out/r.zip");
-        let r = export_terra_zip(JobKind::Map2d, &src, &out).unwrap();
+        let tracker = Tracker::new(crate::progress::Phase::Export, 0, 0);
+        let r = export_terra_zip(JobKind::Map2d, &src, &out, &Control::default(), &tracker).unwrap();
+        assert_eq!(tracker.snapshot(false).bytes_done, 5000 + 5000 + 2 + 100);
         assert_eq!(r.entries, 4);
         assert!(r.missing.is_empty() && r.moved.is_empty());
         let mut z = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
@@ -219,9 +177,15 @@ mod tests {
     }
 
     #[test]
-    fn missing_layout_entries_are_reported() {
-        let files = vec!["lidars/a.las".to_string()];
-        let (_, _, missing) = plan_layout(JobKind::Lidar, &files);
-        assert_eq!(missing, ["AT", "mission.json"]);
+    fn a_cancelled_export_leaves_nothing() {
+        let d = tempfile::tempdir().unwrap();
+        let src = d.path().join("result");
+        write(&src, "map/result.tif", &vec![7u8; 3 << 20]);
+        let out = d.path().join("out/r.zip");
+        let control = Control::default();
+        control.cancel();
+        let tracker = Tracker::new(crate::progress::Phase::Export, 0, 0);
+        assert!(matches!(export_terra_zip(JobKind::Map2d, &src, &out, &control, &tracker), Err(Error::Cancelled)));
+        assert_eq!(std::fs::read_dir(d.path().join("out")).unwrap().count(), 0);
     }
 }

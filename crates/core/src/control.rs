@@ -1,4 +1,5 @@
-//! Pause, resume and cancel, checked by every worker between requests.
+//! Pause, resume and cancel of a long operation (an upload, a download, an export), checked by
+//! every worker between requests.
 
 use crate::{Error, Result};
 use tokio::sync::watch;
@@ -12,17 +13,17 @@ pub enum RunState {
 }
 
 #[derive(Clone, Debug)]
-pub struct UploadControl {
+pub struct Control {
     tx: std::sync::Arc<watch::Sender<RunState>>,
 }
 
-impl Default for UploadControl {
+impl Default for Control {
     fn default() -> Self {
-        UploadControl { tx: std::sync::Arc::new(watch::channel(RunState::Running).0) }
+        Control { tx: std::sync::Arc::new(watch::channel(RunState::Running).0) }
     }
 }
 
-impl UploadControl {
+impl Control {
     pub fn pause(&self) {
         self.tx.send_if_modified(|s| {
             let change = *s == RunState::Running;
@@ -47,6 +48,10 @@ impl UploadControl {
         self.tx.send_replace(RunState::Cancelled);
     }
 
+    pub fn is_cancelled(&self) -> bool {
+        self.state() == RunState::Cancelled
+    }
+
     pub fn state(&self) -> RunState {
         *self.tx.borrow()
     }
@@ -64,5 +69,27 @@ impl UploadControl {
                 return Err(Error::Cancelled);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_checkpoint_waits_while_paused_and_fails_once_cancelled() {
+        let c = Control::default();
+        c.checkpoint().await.unwrap();
+        c.pause();
+        let waiter = {
+            let c = c.clone();
+            tokio::spawn(async move { c.checkpoint().await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(!waiter.is_finished());
+        c.resume();
+        waiter.await.unwrap().unwrap();
+        c.cancel();
+        assert!(matches!(c.checkpoint().await, Err(Error::Cancelled)));
     }
 }

@@ -1,0 +1,83 @@
+//! `terradesk sandbox`: the local TerraAPI + S3 emulator, in the foreground.
+
+use crate::output::Out;
+use std::time::Duration;
+use terradesk_core::Error;
+
+#[derive(clap::Args)]
+pub struct SandboxArgs {
+    #[arg(long, default_value_t = crate::SANDBOX_PORT)]
+    port: u16,
+    #[arg(long, requires = "secret_key")]
+    access_key: Option<String>,
+    #[arg(long, requires = "access_key")]
+    secret_key: Option<String>,
+    /// How long storage tokens last, in seconds.
+    #[arg(long, default_value_t = 600)]
+    token_lifetime: u64,
+    /// How long a job takes from start to finish, in seconds.
+    #[arg(long, default_value_t = 20)]
+    job_duration: u64,
+    /// Keep uploads, results and the account here, across restarts (else a temporary folder).
+    #[arg(long)]
+    data_dir: Option<std::path::PathBuf>,
+    /// Share of API requests (0..1) answered with a 500.
+    #[arg(long, default_value_t = 0.0)]
+    error_rate: f64,
+    /// Share of API requests (0..1) whose connection is dropped.
+    #[arg(long, default_value_t = 0.0)]
+    drop_rate: f64,
+    /// Latency added to every answer, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Inject the faults into storage requests too.
+    #[arg(long)]
+    faults_on_storage: bool,
+    /// Add result files with hostile names (zip-slip), to test clients.
+    #[arg(long)]
+    malicious_outputs: bool,
+}
+
+pub async fn run(a: SandboxArgs, out: &Out) -> Result<(), Error> {
+    let mut config = terradesk_sandbox::SandboxConfig {
+        port: a.port,
+        token_lifetime: Duration::from_secs(a.token_lifetime),
+        job_duration: Duration::from_secs(a.job_duration),
+        data_dir: a.data_dir,
+        faults: terradesk_sandbox::Faults {
+            error_rate: a.error_rate,
+            drop_rate: a.drop_rate,
+            latency: Duration::from_millis(a.latency_ms),
+            include_storage: a.faults_on_storage,
+        },
+        malicious_outputs: a.malicious_outputs,
+        ..Default::default()
+    };
+    let demo = a.access_key.is_none();
+    if let (Some(ak), Some(sk)) = (a.access_key, a.secret_key) {
+        config.access_key = ak;
+        config.secret_key = sk;
+    }
+    let port = a.port;
+    let sandbox = terradesk_sandbox::Sandbox::start(config)
+        .await
+        .map_err(|e| Error::SandboxUnavailable { reason: format!("it could not listen on 127.0.0.1:{port} ({e}); choose another --port") })?;
+    let info = serde_json::json!({
+        "url": sandbox.url(),
+        "accessKey": sandbox.access_key(),
+        "secretKey": if demo { serde_json::Value::from(sandbox.secret_key()) } else { serde_json::Value::Null },
+    });
+    if out.json {
+        println!("{info}");
+    } else {
+        println!("TerraDesk sandbox listening on {}", sandbox.url());
+        if demo {
+            println!("Demo keys (no account needed):\n  AccessKey: {}\n  SecretKey: {}", sandbox.access_key(), sandbox.secret_key());
+        }
+        println!("Use it: TERRADESK_HOST={} TERRADESK_ACCESS_KEY=… TERRADESK_SECRET_KEY=… terradesk test-connection", sandbox.url());
+        println!("Press Ctrl+C to stop.");
+    }
+    tokio::signal::ctrl_c().await.ok();
+    sandbox.stop().await;
+    Ok(())
+}

@@ -1,0 +1,82 @@
+//! The façade's account and settings verbs. Keychain calls block (D-Bus, Keychain Services), so
+//! they run off the async runtime.
+
+use super::views::{DeskEvent, LANGUAGES};
+use super::Desk;
+use crate::account::AccountView;
+use crate::connection::{self, ConnectionReport, Target};
+use crate::credentials::Credentials;
+use crate::settings::Settings;
+use crate::{Error, Region, Result, SecretKey};
+
+impl Desk {
+    async fn blocking<T: Send + 'static>(&self, f: impl FnOnce(&crate::Account) -> Result<T> + Send + 'static) -> Result<T> {
+        let account = self.inner.account.clone();
+        tokio::task::spawn_blocking(move || f(&account)).await.map_err(Error::internal)?
+    }
+
+    pub async fn account(&self) -> Result<AccountView> {
+        self.blocking(|a| a.view()).await
+    }
+
+    pub async fn account_of(&self, region: Region) -> Result<AccountView> {
+        self.blocking(move |a| a.view_of(region)).await
+    }
+
+    pub async fn select_region(&self, region: Region) -> Result<AccountView> {
+        let v = self.blocking(move |a| a.select_region(region)).await?;
+        self.emit(DeskEvent::Account(v.clone()));
+        Ok(v)
+    }
+
+    /// Store a region's keys in the keychain (`secret_key: None` keeps the stored one) and use it.
+    pub async fn save_account(&self, region: Region, access_key: String, secret_key: Option<SecretKey>) -> Result<AccountView> {
+        let v = self.blocking(move |a| a.save(region, &access_key, secret_key)).await?;
+        self.emit(DeskEvent::Account(v.clone()));
+        Ok(v)
+    }
+
+    pub async fn delete_account(&self, region: Region) -> Result<AccountView> {
+        let v = self.blocking(move |a| a.delete(region)).await?;
+        self.emit(DeskEvent::Account(v.clone()));
+        Ok(v)
+    }
+
+    /// Obtain a storage token in `region`: with the keys given (the SecretKey left out means the
+    /// stored one), or else the stored keys.
+    pub async fn test_connection(&self, region: Region, keys: Option<(String, Option<SecretKey>)>) -> Result<ConnectionReport> {
+        let target = match keys {
+            None => self.target(region).await?,
+            Some((access_key, secret)) => {
+                let host = match region.host() {
+                    Some(h) => h.to_string(),
+                    None => self.sandbox_url(region).await?.unwrap_or_default(),
+                };
+                let secret = match secret.filter(|s| !s.expose().trim().is_empty()) {
+                    Some(s) => s,
+                    None => self.blocking(move |a| a.credentials(region)).await?.map(|c| c.secret_key).ok_or(Error::SecretMissing)?,
+                };
+                Target { region, host, credentials: Credentials::new(access_key, SecretKey::new(secret.expose().trim()))? }
+            }
+        };
+        connection::test_connection(&target).await
+    }
+
+    pub async fn settings(&self) -> Result<Settings> {
+        self.blocking(|a| a.settings()).await
+    }
+
+    /// "auto" follows the system; else "en" or "zh-CN".
+    pub async fn set_language(&self, language: String) -> Result<Settings> {
+        if !LANGUAGES.iter().any(|(id, _)| *id == language) {
+            return Err(Error::UnknownLanguage { value: language });
+        }
+        self.blocking(move |a| {
+            let mut s = a.settings()?;
+            s.language = language;
+            a.save_settings(&s)?;
+            Ok(s)
+        })
+        .await
+    }
+}

@@ -1,0 +1,233 @@
+//! The façade: one object that owns the database, the account, the runner and the built-in
+//! sandbox's lifetime, and offers every verb the desktop app and the CLI use. Both are thin
+//! adapters on it: a Tauri command or a CLI subcommand is a few lines that call one of these.
+//!
+//! Long operations (a job's upload and processing, a download, an export) run as tasks on the
+//! runner; their changes and progress reach whoever follows [`Desk::subscribe`] as one stream of
+//! [`DeskEvent`]s, each job view numbered so that the newest wins.
+
+mod account;
+mod jobs;
+pub mod sandbox;
+pub mod views;
+
+pub use sandbox::{LocalSandbox, SandboxLauncher, SandboxSource};
+pub use views::{Catalog, DatasetSummary, DeskEvent, JobDetail, JobView, KindProblems, Step, StepId, StepStatus};
+
+use crate::account::Account;
+use crate::cloud::{Cloud, TerraCloud};
+use crate::connection::Target;
+use crate::db::Db;
+use crate::hooks::{Hooks, NoHooks};
+use crate::jobs::runner::Runner;
+use crate::jobs::{JobRecord, JobStore, PipelineOptions};
+use crate::upload::UploadJournal;
+use crate::{Error, Region, Result};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+/// How a [`Desk`] is set up.
+pub struct DeskConfig {
+    /// Where the database, settings, results and the sandbox's state live.
+    pub data_dir: PathBuf,
+    pub account: Account,
+    /// Keys and host for every call, instead of the account's (automation: `TERRADESK_HOST`…).
+    pub target_override: Option<Target>,
+    pub sandbox: SandboxSource,
+    /// Test hooks; production passes none.
+    pub hooks: Arc<dyn Hooks>,
+    pub options: PipelineOptions,
+    /// Options for jobs in the Sandbox region (it answers at once: poll briskly).
+    pub sandbox_options: PipelineOptions,
+}
+
+impl DeskConfig {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        let data_dir = data_dir.into();
+        DeskConfig {
+            account: Account::in_dir(&data_dir),
+            data_dir,
+            target_override: None,
+            sandbox: SandboxSource::None,
+            hooks: Arc::new(NoHooks),
+            options: PipelineOptions::default(),
+            sandbox_options: PipelineOptions::default().brisk(Duration::from_millis(500)),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Desk {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    data_dir: PathBuf,
+    db: Db,
+    store: JobStore,
+    journal: UploadJournal,
+    account: Account,
+    runner: Runner,
+    events: broadcast::Sender<DeskEvent>,
+    seq: AtomicU64,
+    sandbox: SandboxSource,
+    local_sandbox: tokio::sync::OnceCell<Box<dyn LocalSandbox>>,
+    target_override: Option<Target>,
+    hooks: Arc<dyn Hooks>,
+    options: PipelineOptions,
+    sandbox_options: PipelineOptions,
+    http: reqwest::Client,
+}
+
+/// Progress events go out this often while a task runs.
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+
+impl Desk {
+    /// Open the data folder (creating and migrating the database). Call within a Tokio runtime.
+    pub async fn open(config: DeskConfig) -> Result<Desk> {
+        let db = {
+            let path = config.data_dir.join("terradesk.db");
+            tokio::task::spawn_blocking(move || Db::open(&path)).await.map_err(Error::internal)??
+        };
+        let (events, _) = broadcast::channel(1024);
+        let inner = Arc::new(Inner {
+            store: JobStore::new(db.clone()),
+            journal: UploadJournal::new(db.clone()),
+            db,
+            data_dir: config.data_dir,
+            account: config.account,
+            runner: Runner::default(),
+            events,
+            seq: AtomicU64::new(0),
+            sandbox: config.sandbox,
+            local_sandbox: tokio::sync::OnceCell::new(),
+            target_override: config.target_override,
+            hooks: config.hooks,
+            options: config.options,
+            sandbox_options: config.sandbox_options,
+            http: crate::results::download::http_client()?,
+        });
+        tokio::spawn(progress_ticker(Arc::downgrade(&inner)));
+        Ok(Desk { inner })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.data_dir
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    pub fn store(&self) -> &JobStore {
+        &self.inner.store
+    }
+
+    pub fn runner(&self) -> &Runner {
+        &self.inner.runner
+    }
+
+    /// Every job change and progress from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<DeskEvent> {
+        self.inner.events.subscribe()
+    }
+
+    pub fn catalog(&self) -> Catalog {
+        Catalog::new()
+    }
+
+    /// A number for a view about to be read or sent: later views get higher numbers.
+    fn next_seq(&self) -> u64 {
+        self.inner.seq.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    fn emit(&self, e: DeskEvent) {
+        let _ = self.inner.events.send(e);
+    }
+
+    /// The view of a job as saved now (its events read for the timeline).
+    fn view_of(&self, job: JobRecord) -> JobView {
+        let events = self.inner.store.events(job.id).unwrap_or_default();
+        let task = self.inner.runner.info(job.id);
+        JobView::new(self.next_seq(), job, &events, task)
+    }
+
+    /// Tell followers that a job changed.
+    fn emit_job(&self, job: &JobRecord) {
+        let view = self.view_of(job.clone());
+        self.emit(DeskEvent::Job(view));
+    }
+
+    /// Where the sandbox is, when `region` is the Sandbox (starting the built-in one if needed).
+    pub async fn sandbox_url(&self, region: Region) -> Result<Option<String>> {
+        if region != Region::Sandbox {
+            return Ok(None);
+        }
+        match &self.inner.sandbox {
+            SandboxSource::None => Err(Error::SandboxUnavailable { reason: "this TerraDesk has no sandbox".into() }),
+            SandboxSource::External(url) => Ok(Some(url.clone())),
+            SandboxSource::BuiltIn(launcher) => {
+                let dir = self.inner.data_dir.join("sandbox");
+                let s = self.inner.local_sandbox.get_or_try_init(|| launcher.launch(&dir)).await?;
+                Ok(Some(s.url()))
+            }
+        }
+    }
+
+    /// The keys and host to use for `region`.
+    pub async fn target(&self, region: Region) -> Result<Target> {
+        if let Some(t) = &self.inner.target_override {
+            return Ok(t.clone());
+        }
+        let url = self.sandbox_url(region).await?;
+        let account = self.inner.account.clone();
+        tokio::task::spawn_blocking(move || Target::from_account(&account, region, url.as_deref())).await.map_err(Error::internal)?
+    }
+
+    /// The region in use now.
+    pub async fn region(&self) -> Result<Region> {
+        if let Some(t) = &self.inner.target_override {
+            return Ok(t.region);
+        }
+        self.inner.account.region()
+    }
+
+    /// The service of `region`.
+    pub async fn cloud(&self, region: Region) -> Result<(Arc<dyn Cloud>, Target)> {
+        let target = self.target(region).await?;
+        let cloud: Arc<dyn Cloud> = Arc::new(TerraCloud::new(target.client()?));
+        Ok((cloud, target))
+    }
+
+    fn options_for(&self, region: Region) -> PipelineOptions {
+        if region == Region::Sandbox && self.inner.target_override.is_none() {
+            self.inner.sandbox_options.clone()
+        } else {
+            self.inner.options.clone()
+        }
+    }
+
+    /// Sign and send any TerraAPI call in the region in use (`terradesk api`).
+    pub async fn api_raw(&self, method: &str, path: &str, body: Option<&serde_json::Value>) -> Result<serde_json::Value> {
+        let region = self.region().await?;
+        self.target(region).await?.client()?.raw(method, path, body).await
+    }
+}
+
+async fn progress_ticker(inner: Weak<Inner>) {
+    let mut every = tokio::time::interval(PROGRESS_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        every.tick().await;
+        let Some(inner) = inner.upgrade() else { return };
+        if inner.events.receiver_count() == 0 {
+            continue;
+        }
+        for (id, progress) in inner.runner.progress() {
+            let _ = inner.events.send(DeskEvent::Progress { id, progress });
+        }
+    }
+}

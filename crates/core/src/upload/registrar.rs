@@ -1,0 +1,173 @@
+//! Registering uploaded files to the resource: batches of at most 50 per callbackParam, sent while
+//! uploads go on; after an ambiguous failure the server is asked what it has before anything is
+//! sent again, so no file is registered twice. At the end the resource's file list is compared
+//! with the journal.
+
+use super::engine::Run;
+use super::journal::FileState;
+use crate::api::CallbackFile;
+use crate::progress::ProgressNote;
+use crate::{Error, Result};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// What the registrar is told.
+#[derive(Debug, Clone)]
+pub(super) enum Pending {
+    /// A file in storage, with the callbackParam of the token it went under.
+    File { file: CallbackFile, callback_param: String },
+    /// Every file is in: flush and stop.
+    End,
+}
+
+/// Register finished files in batches of at most 50, per callbackParam.
+pub(super) async fn register_loop(run: Arc<Run>, resource: String, mut rx: mpsc::UnboundedReceiver<Pending>) -> Result<()> {
+    let mut pending: Vec<(CallbackFile, String)> = Vec::new();
+    let batch = run.opts.callback_batch.clamp(1, 50);
+    loop {
+        // Wait for a file, or flush what we have after a short quiet spell.
+        let next = if pending.is_empty() {
+            rx.recv().await
+        } else {
+            match tokio::time::timeout(Duration::from_millis(300), rx.recv()).await {
+                Ok(v) => v,
+                Err(_) => {
+                    flush(&run, &resource, &mut pending, batch, true).await?;
+                    continue;
+                }
+            }
+        };
+        match next {
+            Some(Pending::File { file, callback_param }) => {
+                pending.push((file, callback_param));
+                flush(&run, &resource, &mut pending, batch, false).await?;
+            }
+            Some(Pending::End) | None => {
+                flush(&run, &resource, &mut pending, batch, true).await?;
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Send full batches (or everything, when `all`).
+async fn flush(run: &Run, resource: &str, pending: &mut Vec<(CallbackFile, String)>, batch: usize, all: bool) -> Result<()> {
+    loop {
+        // Group by callbackParam, oldest first.
+        let Some((_, cb)) = pending.first() else { return Ok(()) };
+        let cb = cb.clone();
+        let same = pending.iter().filter(|(_, c)| *c == cb).take(batch).count();
+        if same < batch && !all {
+            return Ok(());
+        }
+        let mut items = Vec::with_capacity(same);
+        let mut taken = 0;
+        pending.retain(|(f, c)| {
+            if taken < same && *c == cb {
+                items.push(f.clone());
+                taken += 1;
+                false
+            } else {
+                true
+            }
+        });
+        register_batch(run, resource, &cb, items).await?;
+    }
+}
+
+async fn register_batch(run: &Run, resource: &str, callback_param: &str, mut files: Vec<CallbackFile>) -> Result<()> {
+    let mut budget = run.opts.register_retry.budget();
+    while !files.is_empty() {
+        match run.cloud.register(resource, callback_param, &files).await {
+            Ok(()) => {
+                let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+                run.journal.mark_registered(run.upload, &names)?;
+                run.tracker.files_registered.fetch_add(names.len() as u64, Ordering::Relaxed);
+                return Ok(());
+            }
+            Err(e) if e.is_fatal() => return Err(e),
+            Err(Error::InvalidParameters { message }) => {
+                // One bad file must not hold back the others: send them one by one.
+                if files.len() > 1 {
+                    for f in std::mem::take(&mut files) {
+                        Box::pin(register_batch(run, resource, callback_param, vec![f])).await?;
+                    }
+                    return Ok(());
+                }
+                let f = &files[0];
+                run.journal.mark_failed(run.upload, &f.name, &format!("the server would not register it: {message}"))?;
+                run.tracker.files_failed.fetch_add(1, Ordering::Relaxed);
+                return Ok(());
+            }
+            Err(e) => {
+                // The batch may or may not have been registered: ask before sending again.
+                run.tracker.note(ProgressNote::CheckingRegistration { reason: e.to_string() });
+                let spent = !budget.wait().await;
+                if let Ok(server) = run.cloud.registered(resource).await {
+                    let (there, missing): (Vec<CallbackFile>, Vec<CallbackFile>) = files.into_iter().partition(|f| server.get(&f.name) == Some(&f.etag));
+                    let names: Vec<String> = there.iter().map(|f| f.name.clone()).collect();
+                    run.journal.mark_registered(run.upload, &names)?;
+                    run.tracker.files_registered.fetch_add(names.len() as u64, Ordering::Relaxed);
+                    files = missing;
+                }
+                if spent && !files.is_empty() {
+                    for f in &files {
+                        run.journal.mark_failed(run.upload, &f.name, &format!("could not be registered: {e}"))?;
+                        run.tracker.files_failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                    return Ok(());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Files sent in an earlier run but not known to be registered: those the server already has are
+/// marked registered; the others are queued for registration.
+pub(super) async fn settle_uploaded(run: &Run, resource: &str, uploaded: &[super::journal::JournalFile]) -> Result<()> {
+    if uploaded.is_empty() {
+        return Ok(());
+    }
+    let server = run.cloud.registered(resource).await?;
+    let mut done = Vec::new();
+    for f in uploaded {
+        if server.get(&f.name).is_some_and(|e| Some(e) == f.etag.as_ref()) {
+            done.push(f.name.clone());
+        } else {
+            let _ = run.registrar.send(Pending::File {
+                file: CallbackFile::new(f.name.clone(), f.etag.as_deref().unwrap_or_default()),
+                callback_param: f.callback_param.clone().unwrap_or_default(),
+            });
+        }
+    }
+    run.journal.mark_registered(run.upload, &done)?;
+    run.tracker.files_registered.fetch_add(done.len() as u64, Ordering::Relaxed);
+    Ok(())
+}
+
+/// The server's file list must equal the journal: what it lacks is marked failed (to retry).
+pub(super) async fn final_check(run: &Run, resource: &str) -> Result<()> {
+    let server = run.cloud.registered(resource).await?;
+    let journal = run.journal.files(run.upload)?;
+    let mut found = Vec::new();
+    for f in &journal {
+        if f.state == FileState::Failed {
+            continue;
+        }
+        match server.get(&f.name) {
+            Some(etag) if Some(etag) == f.etag.as_ref() => {
+                if f.state != FileState::Registered {
+                    found.push(f.name.clone());
+                }
+            }
+            _ => {
+                let reason = "not in the resource's file list after registering: retry the failed files";
+                run.journal.mark_failed(run.upload, &f.name, reason)?;
+            }
+        }
+    }
+    run.journal.mark_registered(run.upload, &found)
+}

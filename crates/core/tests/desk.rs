@@ -1,0 +1,219 @@
+//! The façade against an in-process sandbox over real sockets: a job from folder to Terra ZIP, a
+//! crash at every step then a restart, downloads and exports cancelled and resumed, and the event
+//! stream.
+
+use std::sync::Arc;
+use std::time::Duration;
+use terradesk_core::connection::{Target, SANDBOX_DEMO_ACCESS_KEY, SANDBOX_DEMO_SECRET_KEY};
+use terradesk_core::credentials::Credentials;
+use terradesk_core::hooks::{CrashOnce, Hooks, NoHooks, Point};
+use terradesk_core::jobs::runner::TaskOutput;
+use terradesk_core::jobs::{JobKind, JobParameters, JobState};
+use terradesk_core::{Desk, DeskConfig, DeskEvent, Error, JobId, Region, SecretKey};
+use terradesk_sandbox::{Sandbox, SandboxConfig};
+
+async fn sandbox(config: SandboxConfig) -> Sandbox {
+    Sandbox::start(SandboxConfig { job_duration: Duration::from_millis(600), ..config }).await.unwrap()
+}
+
+async fn desk(dir: &std::path::Path, sb: &Sandbox, hooks: Arc<dyn Hooks>) -> Desk {
+    let mut c = DeskConfig::new(dir);
+    c.target_override = Some(Target {
+        region: Region::Sandbox,
+        host: sb.url().to_string(),
+        credentials: Credentials::new(SANDBOX_DEMO_ACCESS_KEY, SecretKey::new(SANDBOX_DEMO_SECRET_KEY)).unwrap(),
+    });
+    c.options = c.options.brisk(Duration::from_millis(50));
+    c.hooks = hooks;
+    Desk::open(c).await.unwrap()
+}
+
+fn photos(dir: &std::path::Path, n: usize) {
+    std::fs::create_dir_all(dir).unwrap();
+    for i in 0..n {
+        std::fs::write(dir.join(format!("DJI_{i:04}.JPG")), vec![(i % 256) as u8; 3000 + i]).unwrap();
+    }
+}
+
+async fn wait(desk: &Desk, id: JobId) -> Result<TaskOutput, Error> {
+    desk.wait(id).await.expect("a task runs")
+}
+
+async fn stats(sb: &Sandbox) -> serde_json::Value {
+    reqwest::get(format!("{}/sandbox/stats", sb.url())).await.unwrap().json().await.unwrap()
+}
+
+/// Download and export a finished job; the ZIP's entries.
+async fn deliver(desk: &Desk, id: JobId, zip: &std::path::Path) -> Vec<String> {
+    desk.download(id, vec![], None).await.unwrap();
+    assert!(matches!(wait(desk, id).await.unwrap(), TaskOutput::Download(_)));
+    desk.export(id, zip.to_path_buf()).await.unwrap();
+    let TaskOutput::Export(r) = wait(desk, id).await.unwrap() else { panic!("no export report") };
+    assert_eq!(desk.view(id).unwrap().job.state, JobState::Exported);
+    let z = zip::ZipArchive::new(std::fs::File::open(&r.path).unwrap()).unwrap();
+    z.file_names().map(str::to_string).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_goes_from_folder_to_terra_zip_and_every_change_is_a_numbered_view() {
+    let sb = sandbox(SandboxConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("survey");
+    photos(&folder, 12);
+    let desk = desk(&dir.path().join("data"), &sb, Arc::new(NoHooks)).await;
+    let mut events = desk.subscribe();
+    let v = desk.start_job("", &folder, &JobParameters::new(JobKind::Map2d)).await.unwrap();
+    assert_eq!(v.job.name, "survey");
+    let TaskOutput::Job(j) = wait(&desk, v.job.id).await.unwrap() else { panic!() };
+    assert_eq!(j.state, JobState::Finished);
+    let names = deliver(&desk, j.id, &dir.path().join("out.zip")).await;
+    assert!(names.contains(&"mission.json".to_string()) && names.iter().any(|n| n.starts_with("map/")), "{names:?}");
+
+    // The stream: views of the job in order, each numbered higher than the last.
+    let mut last = 0;
+    let mut states = Vec::new();
+    let mut progress = 0;
+    while let Ok(e) = events.try_recv() {
+        match e {
+            DeskEvent::Job(v) => {
+                assert!(v.seq > last, "views come numbered in order");
+                last = v.seq;
+                if states.last() != Some(&v.job.state) {
+                    states.push(v.job.state);
+                }
+            }
+            DeskEvent::Progress { .. } => progress += 1,
+            _ => {}
+        }
+    }
+    for s in [JobState::Draft, JobState::Uploading, JobState::Submitted, JobState::Finished, JobState::Downloading, JobState::Downloaded, JobState::Exported] {
+        assert!(states.contains(&s), "{s:?} not seen in {states:?}");
+    }
+    let _ = progress;
+    // A read taken now is numbered after every view sent.
+    assert!(desk.view(j.id).unwrap().seq > last);
+    let timeline = desk.detail(j.id).unwrap().events;
+    assert!(timeline.iter().all(|e| e.code.as_deref().is_some_and(|c| c.starts_with("note."))), "{timeline:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crash_at_any_step_then_a_restart_leaves_one_resource_and_one_job() {
+    for point in Point::ALL {
+        let sb = sandbox(SandboxConfig::default()).await;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let folder = dir.path().join("survey");
+        photos(&folder, 11);
+        let zip = dir.path().join("out.zip");
+        let id = {
+            let desk = desk(&data, &sb, Arc::new(CrashOnce::at(point))).await;
+            let v = desk.start_job("", &folder, &JobParameters::new(JobKind::Map2d)).await.unwrap();
+            let id = v.job.id;
+            match wait(&desk, id).await {
+                // It stopped dead at the point.
+                Err(Error::Cancelled) => {}
+                // The point is after processing: it crashes during the delivery.
+                Ok(TaskOutput::Job(_)) if point == Point::AfterDownload => {
+                    desk.download(id, vec![], None).await.unwrap();
+                    assert!(matches!(wait(&desk, id).await, Err(Error::Cancelled)), "{point:?}");
+                }
+                other => panic!("{point:?}: {other:?}"),
+            }
+            id
+        };
+        // A new process, on the same data folder.
+        let desk = desk(&data, &sb, Arc::new(NoHooks)).await;
+        let job = desk.view(id).unwrap().job;
+        if job.state.is_unfinished() {
+            desk.continue_job(id).await.unwrap();
+            let TaskOutput::Job(j) = wait(&desk, id).await.unwrap() else { panic!() };
+            assert_eq!(j.state, JobState::Finished, "{point:?}");
+        }
+        let names = deliver(&desk, id, &zip).await;
+        assert!(names.contains(&"mission.json".to_string()));
+        let s = stats(&sb).await;
+        // One input resource and the result's output resource; one job.
+        assert_eq!(s["resources"], 2, "{point:?}: {s}");
+        assert_eq!(s["jobs"], 1, "{point:?}: {s}");
+        for (k, n) in s["registrations"].as_object().unwrap() {
+            assert_eq!(n, 1, "{point:?}: {k} registered {n} times");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_download_is_cancelled_then_goes_on_from_where_it_stopped_and_an_export_is_cancelled_cleanly() {
+    let size: u64 = 6 << 20;
+    let sb = sandbox(SandboxConfig { result_size: Some(size), download_rate: Some(2 << 20), ..Default::default() }).await;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("survey");
+    photos(&folder, 10);
+    let desk = desk(&dir.path().join("data"), &sb, Arc::new(NoHooks)).await;
+    let v = desk.start_job("big", &folder, &JobParameters::new(JobKind::Map2d)).await.unwrap();
+    let id = v.job.id;
+    wait(&desk, id).await.unwrap();
+
+    desk.download(id, vec!["map".into()], None).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert!(desk.detail(id).unwrap().progress.is_some_and(|p| p.bytes_done > 0));
+    assert!(matches!(desk.cancel(id).await, Some(Err(Error::Cancelled))));
+    let job = desk.view(id).unwrap().job;
+    assert_eq!(job.state, JobState::Finished, "a cancelled download leaves the job ready to download again");
+    let dl = std::path::PathBuf::from(job.download_dir.clone().unwrap());
+    let part = dl.join("map/result_full.tif.part");
+    let kept = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
+    assert!(kept > 0 && kept < size, "{kept}");
+
+    // Again: it resumes (Range) and the bytes are those the server made.
+    let started = std::time::Instant::now();
+    desk.download(id, vec!["map".into()], None).await.unwrap();
+    let TaskOutput::Download(r) = wait(&desk, id).await.unwrap() else { panic!() };
+    assert!(r.refused.is_empty());
+    let left = (size - kept) as f64 / (2 << 20) as f64;
+    assert!(started.elapsed().as_secs_f64() < left + 2.5, "resumed, not restarted: {:?} for {left:.1} s of data", started.elapsed());
+    let got = std::fs::read(dl.join("map/result_full.tif")).unwrap();
+    assert_eq!(got.len() as u64, size);
+    let out_uuid = desk.view(id).unwrap().job.output_resource_uuid.unwrap();
+    let seed = u64::from_str_radix(&out_uuid.replace('-', "")[..16], 16).unwrap();
+    let mut want = vec![0u8; size as usize];
+    terradesk_sandbox::outputs::generated_bytes(seed, 0, &mut want);
+    assert!(got == want, "the downloaded bytes are the generated ones");
+
+    // An export cancelled at once leaves no ZIP and no temporary file.
+    let zip = dir.path().join("zips/big.zip");
+    std::fs::create_dir_all(zip.parent().unwrap()).unwrap();
+    desk.export(id, zip.clone()).await.unwrap();
+    assert!(matches!(desk.cancel(id).await, Some(Err(Error::Cancelled))));
+    assert_eq!(std::fs::read_dir(zip.parent().unwrap()).unwrap().count(), 0);
+    assert_eq!(desk.view(id).unwrap().job.state, JobState::Downloaded);
+    // And done again, it completes.
+    desk.export(id, zip.clone()).await.unwrap();
+    assert!(matches!(wait(&desk, id).await.unwrap(), TaskOutput::Export(_)));
+    assert!(zip.exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unfit_folders_and_unreadable_jobs_get_coded_errors() {
+    let sb = sandbox(SandboxConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("few");
+    photos(&folder, 4);
+    let desk = desk(&dir.path().join("data"), &sb, Arc::new(NoHooks)).await;
+    let e = desk.start_job("", &folder, &JobParameters::new(JobKind::Map2d)).await.unwrap_err();
+    assert_eq!(e.code().as_str(), "dataset.too_few_photos");
+    assert_eq!(e.params()["photos"], 4);
+    let summary = desk.scan(&folder).await.unwrap();
+    let map = summary.problems.iter().find(|p| p.kind == JobKind::Map2d).unwrap();
+    assert_eq!(map.problems[0].code.as_str(), "dataset.too_few_photos");
+    assert_eq!(stats(&sb).await["resources"], 0, "nothing was sent");
+
+    photos(&folder, 12);
+    let v = desk.start_job("", &folder, &JobParameters::new(JobKind::Map2d)).await.unwrap();
+    wait(&desk, v.job.id).await.unwrap();
+    desk.db().tx(|tx| tx.execute("UPDATE jobs SET state = 'from_the_future' WHERE id = ?1", [v.job.id.0])).unwrap();
+    let j = desk.view(v.job.id).unwrap();
+    assert_eq!(j.job.state, JobState::Unreadable);
+    assert_eq!(j.actions, [terradesk_core::jobs::JobAction::Delete]);
+    assert_eq!(desk.continue_job(v.job.id).await.unwrap_err().code().as_str(), "job.unreadable");
+    assert!(desk.resume_unfinished().await.is_empty(), "an unreadable job is never resumed");
+}
