@@ -28,7 +28,7 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
 
 pub fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
     if let WindowEvent::CloseRequested { api, .. } = event {
-        let running = window.state::<crate::AppState>().runner.running();
+        let running = window.state::<terradesk_core::Desk>().runner().running();
         if !running.is_empty() {
             tracing::info!(jobs = running.len(), "window closed while jobs run: hiding to the tray");
             api.prevent_close();

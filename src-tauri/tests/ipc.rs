@@ -6,7 +6,7 @@ use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
 use tauri::WebviewWindow;
-use terradesk_app_lib::{build_app, mount, specta_builder, AppState};
+use terradesk_app_lib::{build_app, desk_config, mount, open_desk, specta_builder};
 use terradesk_core::credentials::Keychain;
 use terradesk_core::settings::SettingsFile;
 use terradesk_core::{Account, Region};
@@ -30,9 +30,9 @@ fn app(name: &str) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let keychain = Keychain::new(format!("TerraDesk-ipc-{name}-{}", std::process::id()));
     let account = Account::new(SettingsFile::in_dir(dir.path()), keychain.clone());
-    let state = AppState::with_account(account, dir.path().to_path_buf());
+    let desk = open_desk(desk_config(dir.path().to_path_buf(), account)).unwrap();
     let specta = specta_builder!(MockRuntime);
-    let app = build_app(mock_builder(), &specta, state).build(mock_context(noop_assets())).unwrap();
+    let app = build_app(mock_builder(), &specta, desk).build(mock_context(noop_assets())).unwrap();
     mount(&app, &specta);
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
     TestApp { _app: app, webview, keychain, _dir: dir }
@@ -73,10 +73,11 @@ fn save_then_get_returns_the_access_key_and_never_the_secret() {
 fn errors_cross_ipc_in_one_shape() {
     let app = app("errors");
     let err = invoke(&app, "save_account", json!({"region": "us", "accessKey": "", "secretKey": "x"})).unwrap_err();
-    assert_eq!(err["code"], "invalid_input", "{err}");
+    assert_eq!(err["code"], "auth.key_empty", "{err}");
+    assert_eq!(err["params"], json!({"field": "AccessKey"}), "{err}");
     assert!(err["message"].as_str().unwrap().contains("AccessKey is empty"));
     assert!(err.get("detail").is_some());
-    assert_eq!(err.as_object().unwrap().len(), 3, "{err}");
+    assert_eq!(err.as_object().unwrap().len(), 4, "{err}");
 
     // A region the app does not know is refused by the argument types.
     assert!(invoke(&app, "select_region", json!({"region": "mars"})).is_err());
@@ -86,22 +87,25 @@ fn errors_cross_ipc_in_one_shape() {
 fn test_connection_in_the_sandbox_works_without_keys_and_names_wrong_keys() {
     let app = app("connect");
     invoke(&app, "select_region", json!({"region": "sandbox"})).unwrap();
-    let report = invoke(&app, "test_connection", json!({})).unwrap();
+    let report = invoke(&app, "test_connection", json!({"region": "sandbox"})).unwrap();
     assert_eq!(report["region"], "sandbox");
     assert!(report["host"].as_str().unwrap().starts_with("http://127.0.0.1:"));
     assert!(report["tokenExpiresInSeconds"].as_u64().unwrap() > 500);
 
     invoke(&app, "save_account", json!({"region": "sandbox", "accessKey": "sandbox-demo-ak", "secretKey": "not-the-secret"})).unwrap();
-    let err = invoke(&app, "test_connection", json!({})).unwrap_err();
-    assert_eq!(err["code"], "wrong_keys", "{err}");
+    let err = invoke(&app, "test_connection", json!({"region": "sandbox"})).unwrap_err();
+    assert_eq!(err["code"], "auth.wrong_keys", "{err}");
+    // The keys typed in the form are the ones tested, saved or not.
+    let report = invoke(&app, "test_connection", json!({"region": "sandbox", "accessKey": "sandbox-demo-ak", "secretKey": "sandbox-demo-sk-0123456789abcdef"})).unwrap();
+    assert_eq!(report["region"], "sandbox");
 }
 
 #[test]
 fn test_connection_without_keys_in_a_real_region_says_what_to_do() {
     let app = app("nokeys");
     invoke(&app, "select_region", json!({"region": "us"})).unwrap();
-    let err = invoke(&app, "test_connection", json!({})).unwrap_err();
-    assert_eq!(err["code"], "no_credentials");
+    let err = invoke(&app, "test_connection", json!({"region": "us"})).unwrap_err();
+    assert_eq!(err["code"], "auth.no_keys");
     assert!(err["message"].as_str().unwrap().contains("Settings"));
 }
 
@@ -120,12 +124,13 @@ fn a_dropped_folder_is_summarised_with_what_was_skipped_and_the_suggested_kind()
     assert_eq!(s["skipped"][0]["name"], "Thumbs.db");
     let problems = s["problems"].as_array().unwrap();
     let lidar = problems.iter().find(|p| p["kind"] == "lidar").unwrap();
-    assert!(lidar["problems"][0].as_str().unwrap().contains("LiDAR"));
+    assert_eq!(lidar["problems"][0]["code"], "dataset.no_lidar");
+    assert!(lidar["problems"][0]["message"].as_str().unwrap().contains("LiDAR"));
     let map = problems.iter().find(|p| p["kind"] == "map2d").unwrap();
     assert_eq!(map["problems"], json!([]));
 
     let err = invoke(&app, "scan_folder", json!({"path": "/no/such/folder"})).unwrap_err();
-    assert_eq!(err["code"], "invalid_input");
+    assert_eq!(err["code"], "dataset.not_found");
     assert!(err["message"].as_str().unwrap().contains("does not exist"));
 }
 
@@ -145,7 +150,9 @@ fn the_form_comes_from_the_cores_schema_and_is_validated_there() {
 
     let found = invoke(&app, "search_coordinate_systems", json!({"query": "32650"})).unwrap();
     assert_eq!(found[0]["code"], "EPSG:32650");
-    let presets = invoke(&app, "presets", json!({})).unwrap();
-    assert!(presets.as_array().unwrap().iter().any(|p| p["id"] == "lidar-dem"));
+    let catalog = invoke(&app, "catalog", json!({})).unwrap();
+    assert!(catalog["presets"].as_array().unwrap().iter().any(|p| p["id"] == "lidar-dem"));
+    assert_eq!(catalog["regions"][0], json!({"id": "us", "host": "https://openapi-us.dji.com"}));
+    assert!(catalog["languages"].as_array().unwrap().iter().any(|l| l["id"] == "zh-CN"));
     assert_eq!(invoke(&app, "list_jobs", json!({})).unwrap(), json!([]));
 }

@@ -1,32 +1,29 @@
-//! Language, logs, folders: the desktop niceties.
+//! The catalog, language, logs, folders, notifications: the desktop niceties.
 
 use crate::error::CmdResult;
-use crate::AppState;
 use tauri::{AppHandle, Runtime, State};
+use terradesk_core::desk::Catalog;
 use terradesk_core::settings::Settings;
+use terradesk_core::{Desk, Error};
+
+/// The fixed choices (regions, languages, kinds, presets) and the version.
+#[tauri::command]
+#[specta::specta]
+pub fn catalog(desk: State<'_, Desk>) -> Catalog {
+    desk.catalog()
+}
 
 #[tauri::command]
 #[specta::specta]
-pub async fn get_settings(state: State<'_, AppState>) -> CmdResult<Settings> {
-    let account = state.account.clone();
-    crate::error::blocking(move || account.settings()).await
+pub async fn get_settings(desk: State<'_, Desk>) -> CmdResult<Settings> {
+    Ok(desk.settings().await?)
 }
 
 /// "auto" follows the OS; "en" or "zh-CN".
 #[tauri::command]
 #[specta::specta]
-pub async fn set_language(state: State<'_, AppState>, language: String) -> CmdResult<Settings> {
-    let account = state.account.clone();
-    crate::error::blocking(move || {
-        if !["auto", "en", "zh-CN"].contains(&language.as_str()) {
-            return Err(terradesk_core::Error::InvalidInput(format!("\"{language}\" is not a language TerraDesk speaks")));
-        }
-        let mut s = account.settings()?;
-        s.language = language;
-        account.save_settings(&s)?;
-        Ok(s)
-    })
-    .await
+pub async fn set_language(desk: State<'_, Desk>, language: String) -> CmdResult<Settings> {
+    Ok(desk.set_language(language).await?)
 }
 
 /// Show a file or folder in the system's file manager.
@@ -36,9 +33,9 @@ pub fn reveal<R: Runtime>(app: AppHandle<R>, path: String) -> CmdResult<()> {
     use tauri_plugin_opener::OpenerExt;
     let p = std::path::PathBuf::from(&path);
     if !p.exists() {
-        return Err(terradesk_core::Error::InvalidInput(format!("{path} is no longer there.")).into());
+        return Err(Error::Gone { path }.into());
     }
-    app.opener().reveal_item_in_dir(&p).map_err(|e| terradesk_core::Error::InvalidInput(format!("Could not open the file manager: {e}")).into())
+    app.opener().reveal_item_in_dir(&p).map_err(|e| Error::OpenFailed { path, reason: e.to_string() }.into())
 }
 
 /// Open the folder holding TerraDesk's log files.
@@ -47,9 +44,18 @@ pub fn reveal<R: Runtime>(app: AppHandle<R>, path: String) -> CmdResult<()> {
 pub fn open_log_folder<R: Runtime>(app: AppHandle<R>) -> CmdResult<String> {
     use tauri_plugin_opener::OpenerExt;
     let dir = terradesk_core::paths::log_dir();
-    std::fs::create_dir_all(&dir).map_err(|e| terradesk_core::Error::storage("create the folder", &dir, e))?;
-    app.opener()
-        .open_path(dir.display().to_string(), None::<&str>)
-        .map_err(|e| terradesk_core::UserError::from(terradesk_core::Error::InvalidInput(format!("Could not open {}: {e}", dir.display()))))?;
-    Ok(dir.display().to_string())
+    std::fs::create_dir_all(&dir).map_err(|e| Error::storage("create the folder", &dir, e))?;
+    let path = dir.display().to_string();
+    app.opener().open_path(&path, None::<&str>).map_err(|e| Error::OpenFailed { path: path.clone(), reason: e.to_string() })?;
+    Ok(path)
+}
+
+/// A desktop notification, in the words the page chose (in the user's language).
+#[tauri::command]
+#[specta::specta]
+pub fn notify<R: Runtime>(app: AppHandle<R>, title: String, body: String) {
+    use tauri_plugin_notification::NotificationExt;
+    if let Err(e) = app.notification().builder().title(title).body(body).show() {
+        tracing::debug!(error = %e, "notification not shown");
+    }
 }

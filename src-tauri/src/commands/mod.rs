@@ -1,4 +1,3 @@
 pub mod account;
 pub mod app;
-pub mod connection;
 pub mod jobs;

@@ -23,6 +23,9 @@ async selectRegion(region: Region) : Promise<Result<AccountView, UserError>> {
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * `secret_key: None` (or empty) keeps the stored SecretKey.
+ */
 async saveAccount(region: Region, accessKey: string, secretKey: string | null) : Promise<Result<AccountView, UserError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("save_account", { region, accessKey, secretKey }) };
@@ -39,9 +42,13 @@ async deleteAccount(region: Region) : Promise<Result<AccountView, UserError>> {
     else return { status: "error", error: e  as any };
 }
 },
-async testConnection() : Promise<Result<ConnectionReport, UserError>> {
+/**
+ * Test the keys typed in the form (`access_key` given; the SecretKey left out means the stored
+ * one), or the stored keys of `region`.
+ */
+async testConnection(region: Region, accessKey: string | null, secretKey: string | null) : Promise<Result<ConnectionReport, UserError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("test_connection") };
+    return { status: "ok", data: await TAURI_INVOKE("test_connection", { region, accessKey, secretKey }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -61,9 +68,9 @@ async scanFolder(path: string) : Promise<Result<DatasetSummary, UserError>> {
 /**
  * The native folder dialog, then the scan. `None` when the user cancels.
  */
-async pickFolder() : Promise<Result<DatasetSummary | null, UserError>> {
+async pickFolder(title: string) : Promise<Result<DatasetSummary | null, UserError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("pick_folder") };
+    return { status: "ok", data: await TAURI_INVOKE("pick_folder", { title }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -71,9 +78,6 @@ async pickFolder() : Promise<Result<DatasetSummary | null, UserError>> {
 },
 async paramSchema(kind: JobKind) : Promise<ParamSpec[]> {
     return await TAURI_INVOKE("param_schema", { kind });
-},
-async presets() : Promise<Preset[]> {
-    return await TAURI_INVOKE("presets");
 },
 /**
  * Every field error, said next to its field, before Start.
@@ -85,60 +89,61 @@ async searchCoordinateSystems(query: string) : Promise<CoordinateSystem[]> {
     return await TAURI_INVOKE("search_coordinate_systems", { query });
 },
 /**
- * Create the job and start it; progress comes over `on_event`, and to every window as
- * `JobUpdated`.
+ * Create the job and start it.
  */
-async startJob(name: string, folder: string, params: JobParameters, onEvent: TAURI_CHANNEL<PipelineEvent>) : Promise<Result<JobRecord, UserError>> {
+async startJob(name: string, folder: string, params: JobParameters) : Promise<Result<JobView, UserError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("start_job", { name, folder, params, onEvent }) };
+    return { status: "ok", data: await TAURI_INVOKE("start_job", { name, folder, params }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
 },
 /**
- * Go on with a job (resume an interrupted upload, wait again for a queued job).
+ * Go on with an unfinished job that nothing runs for.
  */
-async resumeJob(id: number, onEvent: TAURI_CHANNEL<PipelineEvent>) : Promise<Result<null, UserError>> {
+async continueJob(id: JobId) : Promise<Result<JobView, UserError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("resume_job", { id, onEvent }) };
+    return { status: "ok", data: await TAURI_INVOKE("continue_job", { id }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
 },
 /**
- * Follow a running job's progress from a page opened later.
+ * Pause its upload or download.
  */
-async watchJob(id: number, onEvent: TAURI_CHANNEL<PipelineEvent>) : Promise<boolean> {
-    return await TAURI_INVOKE("watch_job", { id, onEvent });
-},
-async listJobs() : Promise<Result<JobRecord[], UserError>> {
+async pauseJob(id: JobId) : Promise<Result<JobView, UserError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("list_jobs") };
+    return { status: "ok", data: await TAURI_INVOKE("pause_job", { id }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
 },
-async jobDetail(id: number) : Promise<Result<JobDetail, UserError>> {
+async resumeJob(id: JobId) : Promise<Result<JobView, UserError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("job_detail", { id }) };
+    return { status: "ok", data: await TAURI_INVOKE("resume_job", { id }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
-},
-async pauseUpload(id: number) : Promise<boolean> {
-    return await TAURI_INVOKE("pause_upload", { id });
-},
-async resumeUpload(id: number) : Promise<boolean> {
-    return await TAURI_INVOKE("resume_upload", { id });
 },
 /**
- * Stop: the server's job when it runs there; else cancel the upload.
+ * Cancel what runs for it (a download or an export; either goes on later from where it stopped).
  */
-async stopJob(id: number) : Promise<Result<JobRecord, UserError>> {
+async cancelTask(id: JobId) : Promise<Result<JobView, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cancel_task", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Stop: the server's job when it runs there; else the upload.
+ */
+async stopJob(id: JobId) : Promise<Result<JobView, UserError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("stop_job", { id }) };
 } catch (e) {
@@ -146,15 +151,18 @@ async stopJob(id: number) : Promise<Result<JobRecord, UserError>> {
     else return { status: "error", error: e  as any };
 }
 },
-async retryJob(id: number, onEvent: TAURI_CHANNEL<PipelineEvent>) : Promise<Result<JobRecord, UserError>> {
+/**
+ * Run a failed or stopped job again as a new job; the new job's view.
+ */
+async retryJob(id: JobId) : Promise<Result<JobView, UserError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("retry_job", { id, onEvent }) };
+    return { status: "ok", data: await TAURI_INVOKE("retry_job", { id }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
 },
-async deleteJob(id: number, remote: boolean) : Promise<Result<null, UserError>> {
+async deleteJob(id: JobId, remote: boolean) : Promise<Result<null, UserError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("delete_job", { id, remote }) };
 } catch (e) {
@@ -162,7 +170,23 @@ async deleteJob(id: number, remote: boolean) : Promise<Result<null, UserError>> 
     else return { status: "error", error: e  as any };
 }
 },
-async resultOutputs(id: number) : Promise<Result<ResultOutput[], UserError>> {
+async listJobs() : Promise<Result<JobView[], UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_jobs") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async jobDetail(id: JobId) : Promise<Result<JobDetail, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("job_detail", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async resultOutputs(id: JobId) : Promise<Result<ResultOutput[], UserError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("result_outputs", { id }) };
 } catch (e) {
@@ -171,37 +195,33 @@ async resultOutputs(id: number) : Promise<Result<ResultOutput[], UserError>> {
 }
 },
 /**
- * Download the chosen outputs (all when empty) into the job's result folder.
+ * Download the chosen outputs (all when empty) into the job's result folder, in the background.
  */
-async downloadResult(id: number, outputs: string[], onEvent: TAURI_CHANNEL<PipelineEvent>) : Promise<Result<DownloadReport, UserError>> {
+async downloadResult(id: JobId, outputs: string[]) : Promise<Result<JobView, UserError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("download_result", { id, outputs, onEvent }) };
+    return { status: "ok", data: await TAURI_INVOKE("download_result", { id, outputs }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
 },
 /**
- * "Export Terra ZIP": a save dialog, then the export. `None` when the user cancels.
+ * "Export Terra ZIP": a save dialog (titled in the page's language), then the export in the
+ * background. `None` when the user cancels. The page never names the path: only the dialog does.
  */
-async exportZip(id: number) : Promise<Result<ExportReport | null, UserError>> {
+async exportZip(id: JobId, title: string) : Promise<Result<JobView | null, UserError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("export_zip", { id }) };
+    return { status: "ok", data: await TAURI_INVOKE("export_zip", { id, title }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
 },
 /**
- * The export itself, to a path (what the save dialog leads to; tests call it directly).
+ * The fixed choices (regions, languages, kinds, presets) and the version.
  */
-async exportTo(id: number, path: string) : Promise<Result<ExportReport, UserError>> {
-    try {
-    return { status: "ok", data: await TAURI_INVOKE("export_to", { id, path }) };
-} catch (e) {
-    if(e instanceof Error) throw e;
-    else return { status: "error", error: e  as any };
-}
+async catalog() : Promise<Catalog> {
+    return await TAURI_INVOKE("catalog");
 },
 async getSettings() : Promise<Result<Settings, UserError>> {
     try {
@@ -243,6 +263,12 @@ async openLogFolder() : Promise<Result<string, UserError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * A desktop notification, in the words the page chose (in the user's language).
+ */
+async notify(title: string, body: string) : Promise<void> {
+    await TAURI_INVOKE("notify", { title, body });
 }
 }
 
@@ -250,27 +276,25 @@ async openLogFolder() : Promise<Result<string, UserError>> {
 
 
 export const events = __makeEvents__<{
-accountChanged: AccountChanged,
-jobUpdated: JobUpdated
+deskUpdate: DeskUpdate
 }>({
-accountChanged: "account-changed",
-jobUpdated: "job-updated"
+deskUpdate: "desk-update"
 })
 
 /** user-defined constants **/
 
-
+export const CODES = {"errors":["auth.no_keys","auth.key_empty","auth.key_too_long","auth.key_spaces","auth.key_characters","auth.secret_missing","auth.keychain","auth.wrong_keys","auth.clock_skew","auth.storage_denied","net.unreachable","net.timeout","server.error","server.bad_answer","server.refused","server.not_found","server.rate_limited","job.limit_reached","job.params_refused","job.not_found","job.wrong_state","job.no_result","job.not_downloaded","job.unreadable","job.busy","job.failed_on_server","dataset.not_found","dataset.not_a_folder","dataset.unreadable","dataset.empty","dataset.too_few_photos","dataset.too_many_photos","dataset.no_lidar","dataset.lidar_too_large","upload.incomplete","upload.file_unreadable","upload.file_changing","params.invalid","params.unknown","params.bad_value","params.unknown_preset","params.preset_kind","params.unknown_kind","export.empty","download.failed","download.corrupt","download.no_url","disk.full","disk.io","disk.newer_database","path.not_allowed","app.open_failed","app.gone","app.unknown_language","input.unknown_region","input.bad_address","sandbox.unavailable","cli.usage","cancelled","internal"],"notes":["note.created","note.retry_of","note.state_changed","note.resource_created","note.resource_found","note.uploading","note.uploaded","note.remote_job_created","note.remote_job_found","note.started","note.queued","note.server_status","note.server_failed","note.stopped","note.stopped_locally","note.downloading","note.downloaded","note.download_paused","note.exported"]} as const;
 
 /** user-defined types **/
 
 /**
- * Sent to every window when the account changes.
- */
-export type AccountChanged = AccountView
-/**
  * What the UI may know about the account: never the SecretKey, only whether one is stored.
  */
 export type AccountView = { region: Region; accessKey: string | null; secretStored: boolean }
+/**
+ * The fixed choices the app offers, from the core.
+ */
+export type Catalog = { regions: RegionInfo[]; languages: LanguageInfo[]; kinds: JobKind[]; presets: Preset[]; version: string }
 /**
  * What "Test connection" found.
  */
@@ -281,42 +305,72 @@ export type CoordinateSystem = {
  */
 code: string; name: string }
 /**
- * What the New job screen shows as soon as a folder is dropped or picked.
+ * What New job shows as soon as a folder is dropped or picked.
  */
-export type DatasetSummary = { root: string; name: string; fileCount: number; totalBytes: number; photos: number; lidarFiles: number; skipped: SkippedFile[]; suggestedKind: JobKind | null; 
+export type DatasetSummary = { root: string; name: string; fileCount: number; totalBytes: number; photos: number; lidarFiles: number; skipped: SkippedFile[]; suggestedKind: JobKind | null; problems: KindProblems[] }
 /**
- * Why the folder does not fit each kind (empty when it fits).
+ * What the app (or a script) follows.
  */
-problems: KindProblems[] }
-export type DownloadProgress = { bytesDone: number; bytesTotal: number; filesDone: number; filesTotal: number }
-export type DownloadReport = { folder: string; files: number; bytes: number; 
+export type DeskEvent = 
 /**
- * Already complete from an earlier run.
+ * A job changed (or what runs for it did).
  */
-skippedExisting: number; refused: RefusedFile[] }
+{ kind: "job"; data: JobView } | 
 /**
- * What the UI can switch on.
+ * A job was deleted.
  */
-export type ErrorCode = "invalid_input" | "no_credentials" | "keychain" | "storage" | "wrong_keys" | "clock_skew" | "too_many_jobs" | "not_found" | "invalid_parameters" | "server" | "network" | "cancelled" | "other"
-export type ExportReport = { path: string; entries: number; bytes: number; 
+{ kind: "removed"; data: JobId } | 
 /**
- * What was moved to fit the Terra layout: (from, to).
+ * A running task's progress, a few times a second.
  */
-moved: ([string, string])[]; 
-/**
- * Layout entries the result lacks.
- */
-missing: string[] }
+{ kind: "progress"; data: { id: JobId; progress: Progress } } | { kind: "account"; data: AccountView }
+export type DeskUpdate = DeskEvent
+export type ErrorCode = "auth.no_keys" | "auth.key_empty" | "auth.key_too_long" | "auth.key_spaces" | "auth.key_characters" | "auth.secret_missing" | "auth.keychain" | "auth.wrong_keys" | "auth.clock_skew" | "auth.storage_denied" | "net.unreachable" | "net.timeout" | "server.error" | "server.bad_answer" | "server.refused" | "server.not_found" | "server.rate_limited" | "job.limit_reached" | "job.params_refused" | "job.not_found" | "job.wrong_state" | "job.no_result" | "job.not_downloaded" | "job.unreadable" | "job.busy" | "job.failed_on_server" | "dataset.not_found" | "dataset.not_a_folder" | "dataset.unreadable" | "dataset.empty" | "dataset.too_few_photos" | "dataset.too_many_photos" | "dataset.no_lidar" | "dataset.lidar_too_large" | "upload.incomplete" | "upload.file_unreadable" | "upload.file_changing" | "params.invalid" | "params.unknown" | "params.bad_value" | "params.unknown_preset" | "params.preset_kind" | "params.unknown_kind" | "export.empty" | "download.failed" | "download.corrupt" | "download.no_url" | "disk.full" | "disk.io" | "disk.newer_database" | "path.not_allowed" | "app.open_failed" | "app.gone" | "app.unknown_language" | "input.unknown_region" | "input.bad_address" | "sandbox.unavailable" | "cli.usage" | "cancelled" | "internal"
 /**
  * One field that does not validate, said next to the field.
  */
 export type FieldError = { key: string; message: string }
-export type JobDetail = { job: JobRecord; events: JobEvent[]; 
+export type JobAction = "pause_upload" | "resume_upload" | 
 /**
- * A pipeline runs for it in this app now.
+ * Go on with an unfinished job that nothing runs for.
  */
-running: boolean; paused: boolean }
-export type JobEvent = { at: number; state: JobState; message: string }
+"continue" | 
+/**
+ * Stop an upload that has not reached the server's processing.
+ */
+"cancel_upload" | 
+/**
+ * Stop the job on the server.
+ */
+"stop" | 
+/**
+ * Run it again as a new job on the same resource.
+ */
+"retry" | "download" | "cancel_download" | "export" | "cancel_export" | "show_result" | "open_folder" | "delete"
+/**
+ * A job's page.
+ */
+export type JobDetail = { view: JobView; events: JobEvent[]; 
+/**
+ * The running task's progress, if any.
+ */
+progress: Progress | null }
+/**
+ * One line of a job's timeline.
+ */
+export type JobEvent = { at: number; state: JobState; 
+/**
+ * A note code (`note.…`) or an error code; `None` in entries an older version wrote.
+ */
+code: string | null; params?: Partial<{ [key in string]: JsonValue }>; 
+/**
+ * In English.
+ */
+message: string }
+/**
+ * A job of the history. An integer everywhere (IPC, `--json`, the database).
+ */
+export type JobId = number
 export type JobKind = 
 /**
  * A 2D map: orthomosaic (DOM) and DSM.
@@ -334,7 +388,15 @@ export type JobKind =
  * A job's parameters: the values the user set; everything else takes its default.
  */
 export type JobParameters = { kind: JobKind; values: Partial<{ [key in string]: JsonValue }> }
-export type JobRecord = { id: number; name: string; kind: JobKind; dataset: string; parameters: JobParameters; region: Region; host: string; state: JobState; resourceUuid: string | null; remoteJobUuid: string | null; outputResourceUuid: string | null; remoteStatus: number | null; percentage: number | null; remainSeconds: number | null; error: UserError | null; waitingReason: string | null; downloadDir: string | null; outputs: string[]; exportPath: string | null; retryOf: number | null; createdAt: number; updatedAt: number }
+export type JobRecord = { id: JobId; 
+/**
+ * Goes up by one with every saved change.
+ */
+revision: number; name: string; kind: JobKind; dataset: string; parameters: JobParameters; region: Region; host: string; state: JobState; 
+/**
+ * Why the row cannot be read, when `state` is `unreadable`.
+ */
+unreadable: string | null; resourceUuid: string | null; remoteJobUuid: string | null; outputResourceUuid: string | null; remoteStatus: number | null; percentage: number | null; remainSeconds: number | null; error: UserError | null; waitingReason: string | null; downloadDir: string | null; outputs: string[]; exportPath: string | null; retryOf: JobId | null; createdAt: number; updatedAt: number }
 /**
  * Where a job stands, locally and on the server.
  */
@@ -350,13 +412,37 @@ export type JobState = "draft" | "uploading" |
 /**
  * The server is working (remote statuses 1–4).
  */
-"processing" | "finished" | "failed" | "stopped" | "downloading" | "downloaded" | "exported"
+"processing" | "finished" | "failed" | "stopped" | "downloading" | "downloaded" | "exported" | 
 /**
- * Sent to every window whenever a job changes.
+ * The stored row cannot be read (a newer version wrote it, or it is damaged): shown, never run.
  */
-export type JobUpdated = JobRecord
+"unreadable"
+/**
+ * A job as every screen shows it. `seq` orders views: a view with a higher `seq` is newer, so the
+ * app keeps, for each job, the view with the highest one and needs no other reconciling.
+ */
+export type JobView = { seq: number; job: JobRecord; 
+/**
+ * What runs for it in this app now.
+ */
+task: TaskInfo | null; actions: JobAction[]; steps: Step[] }
 export type JsonValue = null | boolean | number | string | JsonValue[] | Partial<{ [key in string]: JsonValue }>
-export type KindProblems = { kind: JobKind; problems: string[] }
+/**
+ * Why the folder does not fit a kind (empty when it fits).
+ */
+export type KindProblems = { kind: JobKind; problems: UserError[] }
+/**
+ * A language the app speaks.
+ */
+export type LanguageInfo = { 
+/**
+ * "auto" follows the system.
+ */
+id: string; 
+/**
+ * Its own name ("English", "简体中文"); empty for "auto".
+ */
+native: string }
 export type ParamChoice = { value: JsonValue; labelEn: string; labelZh: string }
 export type ParamSpec = ({ type: "bool" } | { type: "int"; min: number; max: number; even: boolean } | { type: "float"; min: number; max: number } | { type: "choice"; choices: ParamChoice[] } | 
 /**
@@ -376,23 +462,67 @@ advanced: boolean;
  */
 requires: string | null }
 /**
- * What the pipeline tells whoever watches (the CLI's progress bar, the app's Channel).
+ * Which long operation a progress is of.
  */
-export type PipelineEvent = { event: "job"; data: JobRecord } | { event: "upload"; data: UploadProgress } | { event: "download"; data: DownloadProgress }
+export type Phase = "upload" | "download" | "export"
 /**
  * A named starting point for the form.
  */
 export type Preset = { id: string; kind: JobKind; labelEn: string; labelZh: string; values: Partial<{ [key in string]: JsonValue }> }
-export type RefusedFile = { name: string; reason: string }
+export type Progress = { phase: Phase | null; bytesDone: number; bytesTotal: number; filesDone: number; filesTotal: number; 
+/**
+ * Uploads: registered to the resource.
+ */
+filesRegistered: number; filesFailed: number; 
+/**
+ * Bytes per second over the recent transfer time.
+ */
+speed: number; 
+/**
+ * Seconds left at that speed; `None` until there is a speed to go by (and while paused).
+ */
+etaSeconds: number | null; paused: boolean; note: ProgressNote | null }
+/**
+ * Something worth telling while it runs.
+ */
+export type ProgressNote = 
+/**
+ * The storage token expired and a new one is in use.
+ */
+{ code: "token_refreshed" } | 
+/**
+ * A request failed and is tried again.
+ */
+{ code: "retrying"; name: string; reason: string } | 
+/**
+ * Registration failed; asking the server what it has before trying again.
+ */
+{ code: "checking_registration"; reason: string } | 
+/**
+ * A file changed while it was sent and goes again.
+ */
+{ code: "changed_while_sent"; name: string }
 /**
  * Where the account lives. The US and China hosts are DJI's; the sandbox is TerraDesk's own local
  * TerraAPI emulator, for trying the whole flow without an account.
  */
 export type Region = "us" | "cn" | "sandbox"
 /**
+ * A region the account may use.
+ */
+export type RegionInfo = { id: Region; 
+/**
+ * The TerraAPI address; `None` for the sandbox (local).
+ */
+host: string | null }
+/**
  * One output the user may choose to download: a top-level folder or file of the result.
  */
-export type ResultOutput = { name: string; files: number; bytes: number }
+export type ResultOutput = { name: string; files: number; bytes: number; 
+/**
+ * Every file of it is in the download folder.
+ */
+downloaded: boolean }
 export type Settings = { 
 /**
  * The region in use.
@@ -403,23 +533,38 @@ region: Region;
  */
 language: string }
 export type SkippedFile = { name: string; reason: string }
-export type UploadProgress = { bytesDone: number; bytesTotal: number; filesDone: number; filesTotal: number; filesRegistered: number; filesFailed: number; 
+export type Step = { id: StepId; status: StepStatus }
+export type StepId = "upload" | "queue" | "processing" | "download" | "export"
+export type StepStatus = "done" | 
 /**
- * Bytes per second, smoothed.
+ * Under way now.
  */
-speed: number; 
+"current" | 
 /**
- * Seconds left at the current speed; `None` until there is a speed to go by.
+ * Next, waiting for the user (Download after processing, Export after a download).
  */
-etaSeconds: number | null; paused: boolean; 
+"ready" | "pending" | "failed" | "stopped"
+export type TaskInfo = { kind: TaskKind; paused: boolean }
 /**
- * The last thing worth telling (a retry, a token refresh…).
+ * A long operation running for a job in this process.
  */
-note: string | null }
+export type TaskKind = 
 /**
- * The one serialisable error shape: `{code, message, detail}`.
+ * Upload, then processing on the server.
  */
-export type UserError = { code: ErrorCode; message: string; detail: string | null }
+"pipeline" | "download" | "export"
+/**
+ * The one serialisable error shape: `{code, params, message, detail}`.
+ */
+export type UserError = { code: ErrorCode; 
+/**
+ * The code's parameters, for the message in the user's language.
+ */
+params?: Partial<{ [key in string]: JsonValue }>; 
+/**
+ * In English, for the CLI and the logs.
+ */
+message: string; detail: string | null }
 
 /** tauri-specta globals **/
 
