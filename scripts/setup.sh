@@ -10,7 +10,7 @@ say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 
 app_pkgs=(build-essential pkg-config curl file libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev)
-test_pkgs=(xvfb xauth webkit2gtk-driver gnome-keyring dbus-x11 keyutils libsecret-tools
+test_pkgs=(xvfb xauth xdotool webkit2gtk-driver gnome-keyring dbus-x11 keyutils libsecret-tools
   python3 python3-venv zip unzip openssl fonts-noto-cjk)
 pkgs=("${app_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")

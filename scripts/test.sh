@@ -18,9 +18,9 @@ npm run --silent build:ui
 npx vitest run --config ui/vite.config.ts --reporter=default --reporter=json --outputFile="$logs/vitest.json" || status=1
 
 step "Rust tests (workspace; the core's do not build Tauri), with a real Secret Service"
-scripts/headless.sh cargo test --workspace --exclude terradesk-app 2>&1 | tee "$logs/rust-core.txt" || status=1
+scripts/headless.sh cargo test --no-fail-fast --workspace --exclude terradesk-app 2>&1 | tee "$logs/rust-core.txt" || status=1
 step "Rust tests of the desktop shell (commands on Tauri's mock runtime, bindings drift)"
-scripts/headless.sh cargo test -p terradesk-app 2>&1 | tee "$logs/rust-app.txt" || status=1
+scripts/headless.sh cargo test --no-fail-fast -p terradesk-app 2>&1 | tee "$logs/rust-app.txt" || status=1
 
 step "Building the desktop app (debug)"
 npm run --silent tauri -- build --debug --no-bundle 2>&1 | tail -n 5

@@ -29,7 +29,7 @@ test("Test connection in the Sandbox region works with no keys", async () => {
     await b.waitUntil(async () => (await b.$('[data-testid="region-sandbox"]').isSelected()), { timeout: 10000 });
     await testConnection(b);
     const status = await b.$('[data-testid="account-status"]');
-    await b.waitUntil(async () => /Connected to Sandbox/.test(await status.getText()), {
+    await b.waitUntil(async () => /Connection OK with the saved keys: Sandbox/.test(await status.getText()), {
       timeout: 20000,
       timeoutMsg: "no success message",
     });
@@ -52,7 +52,7 @@ test("a wrong SecretKey is named as such", async () => {
     await testConnection(b);
     const alert = await b.$('[data-testid="account-error"]');
     await alert.waitForDisplayed({ timeout: 20000 });
-    assert.equal(await alert.getAttribute("data-code"), "wrong_keys");
+    assert.equal(await alert.getAttribute("data-code"), "auth.wrong_keys");
     assert.match(await alert.getText(), /AccessKey or SecretKey is wrong/);
     await screenshot(b, "settings-wrong-keys");
   } finally {

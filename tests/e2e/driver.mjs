@@ -76,3 +76,25 @@ export function keyringLookup(service, region) {
     return null;
   }
 }
+
+/**
+ * Answer the native save dialog titled `title` (GTK, under Xvfb) with `file`, as a user would:
+ * wait for its window, type the path into its name field, press Enter.
+ */
+export function answerSaveDialog(title, file, timeoutMs = 20000) {
+  const until = Date.now() + timeoutMs;
+  let win = "";
+  while (!win && Date.now() < until) {
+    try {
+      win = execFileSync("xdotool", ["search", "--name", `^${title}$`], { encoding: "utf8" }).trim().split("\n").pop();
+    } catch {
+      execFileSync("sleep", ["0.2"]);
+    }
+  }
+  if (!win) throw new Error(`no "${title}" dialog appeared`);
+  execFileSync("sleep", ["0.5"]);
+  execFileSync("xdotool", ["windowfocus", "--sync", win]);
+  execFileSync("xdotool", ["key", "--window", win, "ctrl+a"]);
+  execFileSync("xdotool", ["type", "--window", win, "--delay", "5", file]);
+  execFileSync("xdotool", ["key", "--window", win, "Return"]);
+}

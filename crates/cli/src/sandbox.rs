@@ -36,6 +36,35 @@ pub struct SandboxArgs {
     /// Add result files with hostile names (zip-slip), to test clients.
     #[arg(long)]
     malicious_outputs: bool,
+    /// Add one large result file of this size, generated when downloaded (e.g. 3GiB, 500MB).
+    #[arg(long, value_parser = parse_size)]
+    result_size: Option<u64>,
+    /// Serve downloads no faster than this, per connection (e.g. 10MiB = 10 MiB/s).
+    #[arg(long, value_parser = parse_size)]
+    download_rate: Option<u64>,
+    /// Run the sandbox's clock this many seconds ahead (negative: behind) of the computer's, as a
+    /// server's would be when the computer's clock is wrong.
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+    clock_offset: i64,
+}
+
+/// "3GiB", "500MB", "10mib", "1234" (bytes).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim().to_ascii_lowercase();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num.parse().map_err(|_| format!("\"{s}\" is not a size (e.g. 3GiB, 500MB)"))?;
+    let mult: f64 = match unit.trim() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "kib" => 1024.0,
+        "m" | "mb" => 1e6,
+        "mib" => 1024.0 * 1024.0,
+        "g" | "gb" => 1e9,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        other => return Err(format!("\"{other}\" is not a size unit (B, KB, KiB, MB, MiB, GB, GiB)")),
+    };
+    Ok((n * mult).round() as u64)
 }
 
 pub async fn run(a: SandboxArgs, out: &Out) -> Result<(), Error> {
@@ -51,6 +80,9 @@ pub async fn run(a: SandboxArgs, out: &Out) -> Result<(), Error> {
             include_storage: a.faults_on_storage,
         },
         malicious_outputs: a.malicious_outputs,
+        result_size: a.result_size,
+        download_rate: a.download_rate,
+        clock_offset_secs: a.clock_offset,
         ..Default::default()
     };
     let demo = a.access_key.is_none();

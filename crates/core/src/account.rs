@@ -71,7 +71,12 @@ impl Account {
     /// Store the region's key pair and make the region the one in use. `secret_key: None` keeps the
     /// SecretKey already stored (the form leaves the field empty to mean "unchanged").
     pub fn save(&self, region: Region, access_key: &str, secret_key: Option<SecretKey>) -> Result<AccountView> {
-        let secret = match secret_key.filter(|s| !s.expose().trim().is_empty()) {
+        let secret_key = secret_key.filter(|s| !s.expose().trim().is_empty());
+        // The sandbox works without keys: Save with nothing typed just makes it the region in use.
+        if region == Region::Sandbox && access_key.trim().is_empty() && secret_key.is_none() {
+            return self.select_region(region);
+        }
+        let secret = match secret_key {
             Some(s) => SecretKey::new(s.expose().trim()),
             None => match self.keychain.load(region)? {
                 Some(old) => old.secret_key,

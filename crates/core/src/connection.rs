@@ -30,7 +30,7 @@ impl Target {
         let credentials = match account.credentials(region)? {
             Some(c) => c,
             None if region == Region::Sandbox => Credentials::new(SANDBOX_DEMO_ACCESS_KEY, SecretKey::new(SANDBOX_DEMO_SECRET_KEY))?,
-            None => return Err(Error::NoCredentials { region: region.label().into() }),
+            None => return Err(Error::NoCredentials { region }),
         };
         Ok(Target { region, host, credentials })
     }

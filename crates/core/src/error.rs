@@ -98,8 +98,8 @@ codes! {
 #[serde(rename_all_fields = "camelCase")]
 #[non_exhaustive]
 pub enum Error {
-    #[error("No AccessKey and SecretKey are saved for the {region} region. Open Settings → Account, enter them and press Save.")]
-    NoCredentials { region: String },
+    #[error("No AccessKey and SecretKey are saved for the {} region. Open Settings → Account, enter them and press Save.", region.label())]
+    NoCredentials { region: crate::Region },
     #[error("The {field} is empty. Paste it from the DJI TerraAPI console.")]
     KeyEmpty { field: String },
     #[error("The {field} is longer than any DJI key (256 characters). Check what was pasted.")]
@@ -241,7 +241,7 @@ pub fn human_offset(secs: i64) -> String {
     if abs < 120 {
         format!("{abs} seconds ({dir})")
     } else if abs < 7200 {
-        format!("{} minutes ({dir})", abs / 60)
+        format!("{} minutes ({dir})", (abs + 30) / 60)
     } else {
         format!("{:.1} hours ({dir})", abs as f64 / 3600.0)
     }

@@ -35,6 +35,10 @@ pub struct SandboxConfig {
     pub result_size: Option<u64>,
     /// Serve downloads at most this fast (bytes per second, per connection).
     pub download_rate: Option<u64>,
+    /// The sandbox's clock runs this many seconds ahead of the computer's (negative: behind), as
+    /// a server's would when the computer's clock is wrong: signatures are checked against it and
+    /// answers are dated by it.
+    pub clock_offset_secs: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -76,6 +80,7 @@ impl Default for SandboxConfig {
             malicious_outputs: false,
             result_size: None,
             download_rate: None,
+            clock_offset_secs: 0,
         }
     }
 }

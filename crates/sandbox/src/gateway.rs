@@ -3,7 +3,6 @@
 
 use crate::model::State;
 use http::{HeaderMap, Method, StatusCode};
-use std::time::SystemTime;
 use terradesk_core::signing;
 use terradesk_core::SecretKey;
 
@@ -25,7 +24,7 @@ pub fn verify(state: &State, method: &Method, path_and_query: &str, headers: &He
     let date_name = if auth.headers.iter().any(|h| h == "x-date") { "x-date" } else { "date" };
     let date = header(date_name).ok_or((StatusCode::UNAUTHORIZED, MSG_NO_DATE))?;
     let when = httpdate::parse_http_date(date).map_err(|_| (StatusCode::UNAUTHORIZED, MSG_NO_DATE))?;
-    let skew = match when.duration_since(SystemTime::now()) {
+    let skew = match when.duration_since(crate::model::shifted_now(state.config.clock_offset_secs)) {
         Ok(d) => d,
         Err(e) => e.duration(),
     };

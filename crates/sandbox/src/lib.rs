@@ -172,7 +172,10 @@ async fn faults(AxState(state): AxState<Shared>, req: Request, next: Next) -> Re
     if req.uri().path() == "/sandbox/stats" {
         return next.run(req).await;
     }
-    let f = state.lock().unwrap().config.faults.clone();
+    let (f, clock) = {
+        let st = state.lock().unwrap();
+        (st.config.faults.clone(), st.config.clock_offset_secs)
+    };
     if !f.latency.is_zero() {
         tokio::time::sleep(f.latency).await;
     }
@@ -198,5 +201,12 @@ async fn faults(AxState(state): AxState<Shared>, req: Request, next: Next) -> Re
             };
         }
     }
-    next.run(req).await
+    let mut resp = next.run(req).await;
+    if clock != 0 {
+        // Answers are dated by the sandbox's own (shifted) clock, as a server's are.
+        if let Ok(v) = http::HeaderValue::from_str(&httpdate::fmt_http_date(model::shifted_now(clock))) {
+            resp.headers_mut().insert(http::header::DATE, v);
+        }
+    }
+    resp
 }

@@ -154,6 +154,16 @@ pub struct State {
     log: Option<std::io::BufWriter<std::fs::File>>,
 }
 
+/// Now, by a clock `offset` seconds ahead (negative: behind).
+pub fn shifted_now(offset: i64) -> SystemTime {
+    let now = SystemTime::now();
+    if offset >= 0 {
+        now + Duration::from_secs(offset as u64)
+    } else {
+        now - Duration::from_secs(offset.unsigned_abs())
+    }
+}
+
 pub fn unix(t: SystemTime) -> i64 {
     t.duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
@@ -387,32 +397,26 @@ impl State {
     /// Register a file to a resource: a name already there is replaced (its new ETag wins).
     pub fn register_file(&mut self, resource_uuid: &str, name: &str, etag: &str, size: u64, object_key: &str) -> FileRec {
         self.commit(Op::Registered { resource: resource_uuid.to_string(), name: name.to_string() });
-        let rec = match self.file_named(resource_uuid, name) {
-            Some(old) => FileRec { etag: etag.to_string(), size, object_key: object_key.to_string(), ..old.clone() },
-            None => FileRec {
-                uuid: new_uuid(),
-                resource_uuid: resource_uuid.to_string(),
-                name: name.to_string(),
-                etag: etag.to_string(),
-                size,
-                object_key: object_key.to_string(),
-                created_at: SystemTime::now(),
-            },
-        };
-        self.commit(Op::File(rec.clone()));
-        rec
+        let uuid = self.file_named(resource_uuid, name).map(|old| old.uuid.clone());
+        self.put_file(uuid, resource_uuid, name, etag, size, object_key)
     }
 
     /// Add a file record to a resource.
     pub fn add_file(&mut self, resource_uuid: &str, name: &str, etag: &str, size: u64, object_key: &str) -> FileRec {
+        self.put_file(None, resource_uuid, name, etag, size, object_key)
+    }
+
+    /// A file record, new or (`uuid` given) replacing the one with that uuid.
+    fn put_file(&mut self, uuid: Option<String>, resource_uuid: &str, name: &str, etag: &str, size: u64, object_key: &str) -> FileRec {
+        let created_at = uuid.as_ref().and_then(|u| self.files.get(u)).map(|f| f.created_at).unwrap_or_else(SystemTime::now);
         let rec = FileRec {
-            uuid: new_uuid(),
+            uuid: uuid.unwrap_or_else(new_uuid),
             resource_uuid: resource_uuid.to_string(),
             name: name.to_string(),
             etag: etag.to_string(),
             size,
             object_key: object_key.to_string(),
-            created_at: SystemTime::now(),
+            created_at,
         };
         self.commit(Op::File(rec.clone()));
         rec

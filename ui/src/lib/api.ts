@@ -3,12 +3,10 @@
 // (the backend is not running, a command is missing, …) are turned into one so
 // the UI has a single error shape to render.
 
-import { Channel } from "@tauri-apps/api/core";
 import {
   commands,
-  type JobKind,
   type JobParameters,
-  type PipelineEvent,
+  type JobId,
   type UserError as AppError,
   type Region,
   type Result,
@@ -17,31 +15,35 @@ import { tr, type LanguagePreference } from "./i18n";
 
 export type {
   AccountView,
+  Catalog,
   ConnectionReport,
   CoordinateSystem,
   DatasetSummary,
-  DownloadProgress,
-  DownloadReport,
+  DeskEvent,
   ExportReport,
   FieldError,
+  JobAction,
   JobDetail,
   JobEvent,
+  JobId,
   JobKind,
   JobParameters,
   JobRecord,
   JobState,
+  JobView,
   JsonValue,
   ParamSpec,
-  PipelineEvent,
   Preset,
+  Progress,
+  ProgressNote,
   Region,
   Result,
   ResultOutput,
   Settings,
-  UploadProgress,
+  Step,
+  TaskInfo,
 } from "./bindings";
 export type { UserError as AppError } from "./bindings";
-
 function isAppError(value: unknown): value is AppError {
   return (
     typeof value === "object" &&
@@ -58,21 +60,21 @@ function backendPresent(): boolean {
 /** Turns anything thrown or returned as an error into an AppError. */
 export function toAppError(value: unknown): AppError {
   if (isAppError(value)) {
-    return { code: value.code, message: value.message, detail: value.detail ?? null };
+    return { code: value.code, params: value.params ?? {}, message: value.message, detail: value.detail ?? null };
   }
   if (typeof value === "string") {
     // Tauri rejects calls to unknown commands with "Command x not found".
     if (/^command .+ not found$/i.test(value.trim())) {
-      return { code: "other", message: tr("error.notAvailable"), detail: value };
+      return { code: "internal", params: { local: true }, message: tr("error.notAvailable"), detail: value };
     }
-    return { code: "other", message: value || tr("error.unexpected"), detail: null };
+    return { code: "internal", params: { local: true }, message: value || tr("error.unexpected"), detail: null };
   }
   const detail =
     value instanceof Error ? value.message : value === undefined ? null : safeStringify(value);
   if (!backendPresent()) {
-    return { code: "other", message: tr("error.backendUnavailable"), detail };
+    return { code: "internal", params: { local: true }, message: tr("error.backendUnavailable"), detail };
   }
-  return { code: "other", message: tr("error.unexpected"), detail };
+  return { code: "internal", params: { local: true }, message: tr("error.unexpected"), detail };
 }
 
 function safeStringify(value: unknown): string {
@@ -102,44 +104,40 @@ async function plain<T>(run: () => Promise<T>): Promise<Result<T, AppError>> {
   }
 }
 
-type Events = Channel<PipelineEvent>;
-
 export const api = {
+  catalog: () => plain(() => commands.catalog()),
   getAccount: () => call(() => commands.getAccount()),
   saveAccount: (region: Region, accessKey: string, secretKey: string | null) =>
     call(() => commands.saveAccount(region, accessKey, secretKey)),
   selectRegion: (region: Region) => call(() => commands.selectRegion(region)),
   deleteAccount: (region: Region) => call(() => commands.deleteAccount(region)),
-  testConnection: () => call(() => commands.testConnection()),
+  /** With the form's keys (`accessKey` null: the stored keys; `secretKey` null: the stored one). */
+  testConnection: (region: Region, accessKey: string | null, secretKey: string | null) =>
+    call(() => commands.testConnection(region, accessKey, secretKey)),
 
   scanFolder: (path: string) => call(() => commands.scanFolder(path)),
-  pickFolder: () => call(() => commands.pickFolder()),
-  paramSchema: (kind: JobKind) => plain(() => commands.paramSchema(kind)),
-  presets: () => plain(() => commands.presets()),
+  pickFolder: () => call(() => commands.pickFolder(tr("dialog.chooseFolder"))),
+  paramSchema: (kind: JobParameters["kind"]) => plain(() => commands.paramSchema(kind)),
   validateParams: (params: JobParameters) => plain(() => commands.validateParams(params)),
   searchCoordinateSystems: (query: string) => plain(() => commands.searchCoordinateSystems(query)),
 
-  // Channels are made by the caller (inside `make`) so a missing backend is an error, not a throw.
-  startJob: (name: string, folder: string, params: JobParameters, make: () => Events) =>
-    call(() => commands.startJob(name, folder, params, make())),
-  resumeJob: (id: number, make: () => Events) => call(() => commands.resumeJob(id, make())),
-  watchJob: (id: number, make: () => Events) => plain(() => commands.watchJob(id, make())),
+  startJob: (name: string, folder: string, params: JobParameters) => call(() => commands.startJob(name, folder, params)),
+  continueJob: (id: JobId) => call(() => commands.continueJob(id)),
+  pauseJob: (id: JobId) => call(() => commands.pauseJob(id)),
+  resumeJob: (id: JobId) => call(() => commands.resumeJob(id)),
+  cancelTask: (id: JobId) => call(() => commands.cancelTask(id)),
+  stopJob: (id: JobId) => call(() => commands.stopJob(id)),
+  retryJob: (id: JobId) => call(() => commands.retryJob(id)),
+  deleteJob: (id: JobId, remote: boolean) => call(() => commands.deleteJob(id, remote)),
   listJobs: () => call(() => commands.listJobs()),
-  jobDetail: (id: number) => call(() => commands.jobDetail(id)),
-  pauseUpload: (id: number) => plain(() => commands.pauseUpload(id)),
-  resumeUpload: (id: number) => plain(() => commands.resumeUpload(id)),
-  stopJob: (id: number) => call(() => commands.stopJob(id)),
-  retryJob: (id: number, make: () => Events) => call(() => commands.retryJob(id, make())),
-  deleteJob: (id: number, remote: boolean) => call(() => commands.deleteJob(id, remote)),
-  resultOutputs: (id: number) => call(() => commands.resultOutputs(id)),
-  downloadResult: (id: number, outputs: string[], make: () => Events) =>
-    call(() => commands.downloadResult(id, outputs, make())),
-  exportZip: (id: number) => call(() => commands.exportZip(id)),
+  jobDetail: (id: JobId) => call(() => commands.jobDetail(id)),
+  resultOutputs: (id: JobId) => call(() => commands.resultOutputs(id)),
+  downloadResult: (id: JobId, outputs: string[]) => call(() => commands.downloadResult(id, outputs)),
+  exportZip: (id: JobId) => call(() => commands.exportZip(id, tr("dialog.saveZip"))),
 
   getSettings: () => call(() => commands.getSettings()),
   setLanguage: (language: LanguagePreference) => call(() => commands.setLanguage(language)),
   reveal: (path: string) => call(() => commands.reveal(path)),
   openLogFolder: () => call(() => commands.openLogFolder()),
+  notify: (title: string, body: string) => plain(() => commands.notify(title, body)),
 };
-
-export { Channel };

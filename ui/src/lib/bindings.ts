@@ -323,9 +323,27 @@ export type DeskEvent =
 /**
  * A running task's progress, a few times a second.
  */
-{ kind: "progress"; data: { id: JobId; progress: Progress } } | { kind: "account"; data: AccountView }
+{ kind: "progress"; data: { id: JobId; progress: Progress } } | 
+/**
+ * A task ended: what it reports.
+ */
+{ kind: "ended"; data: { id: JobId; end: TaskEnd } } | { kind: "account"; data: AccountView }
 export type DeskUpdate = DeskEvent
+export type DownloadReport = { folder: string; files: number; bytes: number; 
+/**
+ * Already complete from an earlier run.
+ */
+skippedExisting: number; refused: RefusedFile[] }
 export type ErrorCode = "auth.no_keys" | "auth.key_empty" | "auth.key_too_long" | "auth.key_spaces" | "auth.key_characters" | "auth.secret_missing" | "auth.keychain" | "auth.wrong_keys" | "auth.clock_skew" | "auth.storage_denied" | "net.unreachable" | "net.timeout" | "server.error" | "server.bad_answer" | "server.refused" | "server.not_found" | "server.rate_limited" | "job.limit_reached" | "job.params_refused" | "job.not_found" | "job.wrong_state" | "job.no_result" | "job.not_downloaded" | "job.unreadable" | "job.busy" | "job.failed_on_server" | "dataset.not_found" | "dataset.not_a_folder" | "dataset.unreadable" | "dataset.empty" | "dataset.too_few_photos" | "dataset.too_many_photos" | "dataset.no_lidar" | "dataset.lidar_too_large" | "upload.incomplete" | "upload.file_unreadable" | "upload.file_changing" | "params.invalid" | "params.unknown" | "params.bad_value" | "params.unknown_preset" | "params.preset_kind" | "params.unknown_kind" | "export.empty" | "download.failed" | "download.corrupt" | "download.no_url" | "disk.full" | "disk.io" | "disk.newer_database" | "path.not_allowed" | "app.open_failed" | "app.gone" | "app.unknown_language" | "input.unknown_region" | "input.bad_address" | "sandbox.unavailable" | "cli.usage" | "cancelled" | "internal"
+export type ExportReport = { path: string; entries: number; bytes: number; 
+/**
+ * What was moved to fit the Terra layout: (from, to).
+ */
+moved: ([string, string])[]; 
+/**
+ * Layout entries the result lacks.
+ */
+missing: string[] }
 /**
  * One field that does not validate, said next to the field.
  */
@@ -502,6 +520,7 @@ export type ProgressNote =
  * A file changed while it was sent and goes again.
  */
 { code: "changed_while_sent"; name: string }
+export type RefusedFile = { name: string; reason: string }
 /**
  * Where the account lives. The US and China hosts are DJI's; the sandbox is TerraDesk's own local
  * TerraAPI emulator, for trying the whole flow without an account.
@@ -544,6 +563,10 @@ export type StepStatus = "done" |
  * Next, waiting for the user (Download after processing, Export after a download).
  */
 "ready" | "pending" | "failed" | "stopped"
+/**
+ * How a task ended, for the page that started it.
+ */
+export type TaskEnd = { kind: "pipeline" } | { kind: "download"; report: DownloadReport } | { kind: "export"; report: ExportReport } | { kind: "cancelled" } | { kind: "failed"; report: UserError }
 export type TaskInfo = { kind: TaskKind; paused: boolean }
 /**
  * A long operation running for a job in this process.

@@ -1,61 +1,59 @@
-// The job history, newest first, kept live: loaded with list_jobs, then every `job-updated`
-// event (and every job record that comes over a channel) updates it.
+// The jobs as the core shows them, kept live: loaded with list_jobs, then every `desk-update`
+// event updates them. Each view carries a number (`seq`) from the core: the view with the
+// highest one is the newest, so views that arrive out of order need no other reconciling.
 
 import { derived, writable } from "svelte/store";
-import { api, type AppError, type JobRecord, type JobState } from "./api";
+import { api, type AppError, type DeskEvent, type JobView, type Progress } from "./api";
+import type { TaskEnd } from "./bindings";
 import { events } from "./bindings";
 import { isActive } from "./jobs";
 
-export const jobs = writable<JobRecord[]>([]);
+/** Every job's newest view, by id. */
+export const views = writable<Record<number, JobView>>({});
 /** list_jobs has answered at least once. */
 export const jobsLoaded = writable(false);
 export const jobsError = writable<AppError | null>(null);
+/** The running tasks' progress, by job id. */
+export const progress = writable<Record<number, Progress>>({});
+
+/** How each job's last task ended (its download or export report), by job id. */
+export const endings = writable<Record<number, TaskEnd>>({});
+
+/** The history, newest first. */
+export const jobs = derived(views, (all) => Object.values(all).sort((a, b) => b.job.createdAt - a.job.createdAt || b.job.id - a.job.id));
 
 /** Jobs under way (the sidebar's badge). */
-export const activeCount = derived(jobs, (list) => list.filter((j) => isActive(j.state)).length);
+export const activeCount = derived(jobs, (list) => list.filter((v) => v.task !== null || isActive(v.job.state)).length);
 
-function sorted(list: JobRecord[]): JobRecord[] {
-  return [...list].sort((a, b) => b.createdAt - a.createdAt || b.id - a.id);
-}
-
-/** Where a state comes in a job's life, to order records saved within the same second. */
-const LIFECYCLE: Record<JobState, number> = {
-  draft: 0,
-  uploading: 1,
-  queued: 2,
-  submitted: 3,
-  processing: 4,
-  finished: 5,
-  failed: 5,
-  stopped: 5,
-  downloading: 6,
-  downloaded: 7,
-  exported: 8,
-};
-
-/**
- * A newer record of a job. Records come both over a call's Channel and as app-wide events, so
- * they can interleave: an older one (by `updatedAt`, then by where its state comes in the job's
- * life) does not replace a newer one. `authoritative` records (just read from the history, which
- * the job page does after every update) always win.
- */
-export function upsertJob(job: JobRecord, authoritative = false): void {
-  jobs.update((list) => {
-    const i = list.findIndex((j) => j.id === job.id);
-    if (i === -1) return sorted([...list, job]);
-    const current = list[i];
-    if (!authoritative) {
-      if (current.updatedAt > job.updatedAt) return list;
-      if (current.updatedAt === job.updatedAt && LIFECYCLE[current.state] > LIFECYCLE[job.state]) return list;
+/** Keep `view` unless a newer one is there. Returns the view it replaced (or `undefined`). */
+export function applyView(view: JobView): JobView | undefined {
+  let previous: JobView | undefined;
+  views.update((all) => {
+    previous = all[view.job.id];
+    if (previous && previous.seq > view.seq) {
+      previous = undefined;
+      return all;
     }
-    const next = [...list];
-    next[i] = job;
-    return next;
+    return { ...all, [view.job.id]: view };
   });
+  if (view.task === null) forgetProgress(view.job.id);
+  return previous;
 }
 
 export function removeJob(id: number): void {
-  jobs.update((list) => list.filter((j) => j.id !== id));
+  views.update((all) => {
+    const { [id]: _gone, ...rest } = all;
+    return rest;
+  });
+  forgetProgress(id);
+}
+
+function forgetProgress(id: number): void {
+  progress.update((all) => {
+    if (!(id in all)) return all;
+    const { [id]: _gone, ...rest } = all;
+    return rest;
+  });
 }
 
 let inFlight: Promise<void> | null = null;
@@ -65,7 +63,10 @@ export function loadJobs(): Promise<void> {
   inFlight ??= (async () => {
     const result = await api.listJobs();
     if (result.status === "ok") {
-      jobs.set(sorted(result.data));
+      for (const v of result.data) applyView(v);
+      // Jobs deleted elsewhere are gone.
+      const ids = new Set(result.data.map((v) => v.job.id));
+      views.update((all) => Object.fromEntries(Object.entries(all).filter(([id]) => ids.has(Number(id)))));
       jobsError.set(null);
     } else {
       jobsError.set(result.error);
@@ -77,13 +78,37 @@ export function loadJobs(): Promise<void> {
   return inFlight;
 }
 
-/** Follow `job-updated` events. Returns the function that stops following. */
-export async function followJobUpdates(onUpdate?: (job: JobRecord) => void): Promise<() => void> {
+export type DeskListener = {
+  /** A job's view was applied (`previous` is the one it replaced). */
+  onView?: (view: JobView, previous: JobView | undefined) => void;
+  onEvent?: (e: DeskEvent) => void;
+};
+
+/** Apply one event of the core. */
+export function applyEvent(e: DeskEvent, listener: DeskListener = {}): void {
+  switch (e.kind) {
+    case "job": {
+      const previous = applyView(e.data);
+      listener.onView?.(e.data, previous);
+      break;
+    }
+    case "removed":
+      removeJob(e.data);
+      break;
+    case "progress":
+      progress.update((all) => ({ ...all, [e.data.id]: e.data.progress }));
+      break;
+    case "ended":
+      endings.update((all) => ({ ...all, [e.data.id]: e.data.end }));
+      break;
+  }
+  listener.onEvent?.(e);
+}
+
+/** Follow the core's events. Returns the function that stops following. */
+export async function followDesk(listener: DeskListener = {}): Promise<() => void> {
   try {
-    const unlisten = await events.jobUpdated.listen((e) => {
-      upsertJob(e.payload);
-      onUpdate?.(e.payload);
-    });
+    const unlisten = await events.deskUpdate.listen((e) => applyEvent(e.payload, listener));
     return () => {
       // Never throws: the page may be going away along with the backend.
       try {
@@ -100,7 +125,9 @@ export async function followJobUpdates(onUpdate?: (job: JobRecord) => void): Pro
 
 /** For tests. */
 export function resetJobs(): void {
-  jobs.set([]);
+  views.set({});
+  progress.set({});
+  endings.set({});
   jobsLoaded.set(false);
   jobsError.set(null);
   inFlight = null;

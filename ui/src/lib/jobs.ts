@@ -1,6 +1,7 @@
-// What the UI knows about jobs' states and kinds: words, groupings, the timeline.
+// How the UI shows jobs' states and kinds: words, tones, groupings. What a job allows and the
+// steps of its timeline come from the core (JobView.actions, JobView.steps).
 
-import type { JobEvent, JobKind, JobRecord, JobState } from "./bindings";
+import type { JobKind, JobState, JobView, Progress } from "./bindings";
 import type { MessageKey } from "./i18n";
 
 export const KINDS: readonly JobKind[] = ["map2d", "model3d", "lidar"];
@@ -31,18 +32,9 @@ export function isActive(state: JobState): boolean {
   return ACTIVE_STATES.includes(state);
 }
 
-/** The server still has work to do, or we have yet to hand it over (can be resumed). */
-export function isUnfinished(state: JobState): boolean {
-  return ["draft", "uploading", "queued", "submitted", "processing"].includes(state);
-}
-
 /** The server made a result. */
 export function hasResult(state: JobState): boolean {
   return ["finished", "downloading", "downloaded", "exported"].includes(state);
-}
-
-export function canRetry(state: JobState): boolean {
-  return state === "failed" || state === "stopped";
 }
 
 /** How a state badge looks. */
@@ -62,54 +54,28 @@ export function stateTone(state: JobState): Tone {
     case "exported":
       return "success";
     case "failed":
+    case "unreadable":
       return "danger";
     default:
       return "neutral";
   }
 }
 
-export type StepId = "upload" | "queue" | "processing" | "download" | "export";
-export type StepStatus = "done" | "current" | "pending" | "failed" | "stopped";
-export type Step = { id: StepId; status: StepStatus };
-
-const PHASE_OF: Record<JobState, StepId | null> = {
-  draft: "upload",
-  uploading: "upload",
-  queued: "queue",
-  submitted: "processing",
-  processing: "processing",
-  finished: "download",
-  downloading: "download",
-  downloaded: "export",
-  exported: null,
-  failed: null,
-  stopped: null,
-};
-
 /**
- * The job's steps: Upload → Queue (only if it waited) → Processing → Download → Export, each
- * done, current or pending. A failed or stopped job shows where it ended.
+ * The one progress figure of a job (its list row and its page agree): the running task's bytes
+ * when it moves bytes, else what the steps say: the server's percentage while it processes, all
+ * of it once the server finished, and for a job that ended, how far its work got.
  */
-export function timeline(job: Pick<JobRecord, "state" | "remoteJobUuid">, events: readonly JobEvent[]): Step[] {
-  const waited = job.state === "queued" || events.some((e) => e.state === "queued");
-  const ids: StepId[] = ["upload", ...(waited ? (["queue"] as StepId[]) : []), "processing", "download", "export"];
-
-  let current: StepId | null;
-  let end: StepStatus = "current";
-  if (job.state === "failed" || job.state === "stopped") {
-    end = job.state;
-    // The last phase it reached.
-    const reached = [...events].reverse().map((e) => PHASE_OF[e.state]).find((p) => p !== null) ?? null;
-    current = reached === "download" || reached === "export" ? "processing" : reached;
-    if (!current) current = job.remoteJobUuid ? "processing" : "upload";
-  } else if (job.state === "exported") {
-    return ids.map((id) => ({ id, status: "done" }));
-  } else {
-    current = PHASE_OF[job.state];
+export function figure(view: JobView, progress: Progress | undefined): { value: number | null; tone: "accent" | "success" | "muted" | "danger" } {
+  const job = view.job;
+  const tone = job.state === "failed" ? "danger" : job.state === "stopped" || job.state === "draft" ? "muted" : "accent";
+  if (view.task && progress && progress.bytesTotal > 0 && progress.phase !== "export") {
+    return { value: progress.bytesDone / progress.bytesTotal, tone };
   }
-  const at = current ? ids.indexOf(current) : -1;
-  return ids.map((id, i) => ({
-    id,
-    status: i < at ? "done" : i === at ? end : "pending",
-  }));
+  if (view.task?.kind === "pipeline" && (job.state === "uploading" || job.state === "draft")) return { value: null, tone };
+  if (job.state === "finished" || job.state === "downloaded" || job.state === "exported" || job.state === "downloading") return { value: 1, tone: "success" };
+  if (job.percentage !== null) return { value: job.percentage, tone };
+  // Nothing processed yet: as far as the upload got (the steps say whether it was done).
+  const upload = view.steps.find((s) => s.id === "upload");
+  return { value: upload?.status === "done" ? 1 : 0, tone };
 }

@@ -8,13 +8,12 @@ import {
   type DatasetSummary,
   type JobKind,
   type JobParameters,
-  type JobRecord,
+  type JobView,
   type JsonValue,
   type Preset,
 } from "./api";
 import { baseName } from "./format";
-import { markWatching, trackedChannel } from "./progress";
-import { upsertJob } from "./jobs-store";
+import { applyView } from "./jobs-store";
 
 export type DatasetEntry = {
   key: number;
@@ -25,7 +24,7 @@ export type DatasetEntry = {
 };
 
 /** Why a folder does not fit a kind (empty when it fits). */
-export function problemsFor(summary: DatasetSummary | null, kind: JobKind): string[] {
+export function problemsFor(summary: DatasetSummary | null, kind: JobKind): AppError[] {
   return summary?.problems.find((p) => p.kind === kind)?.problems ?? [];
 }
 
@@ -177,7 +176,7 @@ export class NewJobDraft {
 
 export const draft = new NewJobDraft();
 
-export type StartOutcome = { started: JobRecord[]; errors: { name: string; error: AppError }[] };
+export type StartOutcome = { started: JobView[]; errors: { name: string; error: AppError }[] };
 
 /** One job per ready folder, same kind and parameters. Started folders leave the draft. */
 export async function startJobs(d: NewJobDraft): Promise<StartOutcome> {
@@ -187,17 +186,10 @@ export async function startJobs(d: NewJobDraft): Promise<StartOutcome> {
   for (const entry of [...d.ready]) {
     const summary = entry.summary!;
     const name = many ? summary.name : d.effectiveName.trim() || summary.name;
-    let tracked: ReturnType<typeof trackedChannel> | null = null;
-    const result = await api.startJob(name, summary.root, params, () => {
-      tracked = trackedChannel();
-      return tracked.channel;
-    });
+    const result = await api.startJob(name, summary.root, params);
     if (result.status === "ok") {
-      const job = result.data;
-      (tracked as ReturnType<typeof trackedChannel> | null)?.bind(job.id);
-      markWatching(job.id);
-      upsertJob(job);
-      outcome.started.push(job);
+      applyView(result.data);
+      outcome.started.push(result.data);
       d.remove(entry.key);
     } else {
       outcome.errors.push({ name, error: result.error });

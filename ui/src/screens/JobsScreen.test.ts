@@ -3,26 +3,29 @@ import { get } from "svelte/store";
 import { afterEach, describe, expect, it } from "vitest";
 import App from "../App.svelte";
 import { route } from "../lib/router";
-import { job } from "../test/fixtures";
-import { emitJobUpdated, mockBackend, resetBackend, type Handler } from "../test/ipc";
+import type { JobView } from "../lib/bindings";
+import { view } from "../test/fixtures";
+import { emitView, mockBackend, resetBackend, type Handler } from "../test/ipc";
 
 afterEach(() => resetBackend());
 
-function backend(list: ReturnType<typeof job>[], extra: Record<string, Handler> = {}) {
+function backend(list: JobView[], extra: Record<string, Handler> = {}) {
   return mockBackend({
     list_jobs: () => list,
     get_settings: () => ({ region: "sandbox", language: "auto" }),
-    watch_job: () => false,
-    job_detail: (a) => ({ job: list.find((j) => j.id === a?.id), events: [], running: false, paused: false }),
+    job_detail: (a) => ({ view: list.find((v) => v.job.id === a?.id), events: [], progress: null }),
+    result_outputs: () => [],
     ...extra,
   });
 }
 
+const PIPELINE = { kind: "pipeline", paused: false } as const;
+
 describe("Jobs", () => {
   it("lists the history, newest first, with kind, state, progress and date", async () => {
     backend([
-      job({ id: 1, name: "field-7", state: "finished", createdAt: 1_764_000_000 }),
-      job({ id: 2, name: "block-b", kind: "model3d", state: "processing", percentage: 0.42, createdAt: 1_764_100_000 }),
+      view({ id: 1, name: "field-7", state: "finished", createdAt: 1_764_000_000 }),
+      view({ id: 2, name: "block-b", kind: "model3d", state: "processing", percentage: 0.42, createdAt: 1_764_100_000 }, { task: PIPELINE }),
     ]);
     render(App);
     const list = await screen.findByTestId("jobs-list");
@@ -38,27 +41,27 @@ describe("Jobs", () => {
     expect(screen.getByTestId("job-row-1")).toHaveTextContent("Finished");
   });
 
-  it("stays live: a job-updated event changes a row and adds new jobs; the sidebar counts jobs under way", async () => {
-    backend([job({ id: 1, state: "uploading" })]);
+  it("stays live: the core's views change a row and add new jobs; the sidebar counts jobs under way", async () => {
+    backend([view({ id: 1, state: "uploading" }, { task: PIPELINE })]);
     render(App);
     await screen.findByTestId("job-row-1");
     expect(screen.getByTestId("nav-jobs-count")).toHaveTextContent("1");
 
-    await emitJobUpdated(job({ id: 1, state: "processing", percentage: 0.25, updatedAt: 1_764_000_100 }));
+    await emitView(view({ id: 1, state: "processing", percentage: 0.25 }, { task: PIPELINE }));
     await waitFor(() => expect(screen.getByTestId("job-row-1")).toHaveTextContent("Processing"));
     expect(screen.getByTestId("job-row-1")).toHaveTextContent("25%");
 
-    await emitJobUpdated(job({ id: 3, name: "new one", state: "uploading", createdAt: 1_764_000_500 }));
+    await emitView(view({ id: 3, name: "new one", state: "uploading", createdAt: 1_764_000_500 }, { task: PIPELINE }));
     await waitFor(() => expect(screen.getByTestId("job-row-3")).toHaveTextContent("new one"));
     expect(screen.getByTestId("nav-jobs-count")).toHaveTextContent("2");
 
-    await emitJobUpdated(job({ id: 1, state: "finished", updatedAt: 1_764_000_200 }));
-    await emitJobUpdated(job({ id: 3, name: "new one", state: "failed", updatedAt: 1_764_000_600 }));
+    await emitView(view({ id: 1, state: "finished" }));
+    await emitView(view({ id: 3, name: "new one", state: "failed" }));
     await waitFor(() => expect(screen.queryByTestId("nav-jobs-count")).toBeNull());
   });
 
   it("a row opens the job's page, by click or by keyboard", async () => {
-    backend([job({ id: 5, state: "finished" })]);
+    backend([view({ id: 5, state: "finished" })]);
     render(App);
     const row = await screen.findByTestId("job-row-5");
     expect(row.tagName).toBe("BUTTON"); // Enter and Space work as on any button
@@ -80,7 +83,7 @@ describe("Jobs", () => {
   });
 
   it("in Chinese", async () => {
-    backend([job({ id: 1, state: "queued" })], { get_settings: () => ({ region: "cn", language: "zh-CN" }) });
+    backend([view({ id: 1, state: "queued" }, { task: PIPELINE })], { get_settings: () => ({ region: "cn", language: "zh-CN" }) });
     render(App);
     await waitFor(() => expect(screen.getByTestId("job-row-1")).toHaveTextContent("排队中"));
     expect(screen.getByTestId("job-row-1")).toHaveTextContent("二维地图");

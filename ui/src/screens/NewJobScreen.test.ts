@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import App from "../App.svelte";
 import type { FieldError, JobKind, JobParameters } from "../lib/bindings";
 import { route } from "../lib/router";
-import { PRESETS, SCHEMA, job, summary } from "../test/fixtures";
+import { SCHEMA, summary, view } from "../test/fixtures";
 import { appError, mockBackend, resetBackend, type Handler } from "../test/ipc";
 
 afterEach(() => resetBackend());
@@ -18,13 +18,12 @@ function backend(overrides: Record<string, Handler> = {}, validate: (p: JobParam
       return summary({ root: path, name });
     },
     param_schema: (a) => SCHEMA[a?.kind as JobKind],
-    presets: () => PRESETS,
     validate_params: (a) => validate(a?.params as JobParameters),
     search_coordinate_systems: (a) =>
       String(a?.query).includes("50")
         ? [{ code: "EPSG:32650", name: "WGS 84 / UTM zone 50N" }]
         : [],
-    start_job: (a) => job({ id: 41, name: String(a?.name), dataset: String(a?.folder) }),
+    start_job: (a) => view({ id: 41, name: String(a?.name), dataset: String(a?.folder) }, { task: { kind: "pipeline", paused: false } }),
     list_jobs: () => [],
     get_settings: () => ({ region: "sandbox", language: "auto" }),
     ...overrides,
@@ -83,7 +82,7 @@ describe("New job", () => {
   it("shows the backend's message when a path is not a folder", async () => {
     backend({
       scan_folder: () => {
-        throw appError("invalid_input", "/tmp/a.jpg is a file, not a folder. Choose the folder that holds the photos or scans.");
+        throw appError("dataset.not_a_folder", "/tmp/a.jpg is a file, not a folder. Choose the folder that holds the photos or scans.", null, { path: "/tmp/a.jpg" });
       },
     });
     render(App, { initialScreen: "new-job" });
@@ -236,7 +235,7 @@ describe("New job", () => {
     expect(screen.getByTestId("start-status")).toHaveTextContent("does not fit this type of result");
   });
 
-  it("Start calls start_job with the name, folder, parameters and a channel, then opens the job", async () => {
+  it("Start calls start_job with the name, folder and parameters, then opens the job", async () => {
     const calls = backend();
     render(App, { initialScreen: "new-job" });
     await drop("/surveys/field-7");
@@ -255,12 +254,11 @@ describe("New job", () => {
       folder: "/surveys/field-7",
       params: { kind: "map2d", values: { quality_level: 2 } },
     });
-    expect(call.args?.onEvent).toHaveProperty("onmessage");
   });
 
   it("several folders: one job per folder, same kind and parameters", async () => {
     let id = 50;
-    const calls = backend({ start_job: (a) => job({ id: id++, name: String(a?.name) }) });
+    const calls = backend({ start_job: (a) => view({ id: id++, name: String(a?.name) }) });
     render(App, { initialScreen: "new-job" });
     await drop("/surveys/a", "/surveys/b");
     expect(screen.getByTestId("job-name-many")).toHaveTextContent("Each job is named after its folder.");
@@ -278,7 +276,7 @@ describe("New job", () => {
   it("a refused start says why and keeps the draft", async () => {
     backend({
       start_job: () => {
-        throw appError("no_credentials", "No keys are saved for China. Add them in Settings → Account.");
+        throw appError("auth.no_keys", "(English)", null, { region: "cn" });
       },
     });
     render(App, { initialScreen: "new-job" });
@@ -286,7 +284,7 @@ describe("New job", () => {
     const start = screen.getByTestId("start-job");
     await waitFor(() => expect(start).toBeEnabled());
     await fireEvent.click(start);
-    expect(await screen.findByTestId("start-error")).toHaveTextContent("No keys are saved for China.");
+    expect(await screen.findByTestId("start-error")).toHaveTextContent("No AccessKey and SecretKey are saved for the China region.");
     expect(screen.getByTestId("dataset-summary")).toBeInTheDocument();
   });
 

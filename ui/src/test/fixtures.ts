@@ -1,12 +1,21 @@
 // Data as the backend sends it, for component tests.
 import type {
+  Catalog,
   DatasetSummary,
+  JobAction,
   JobDetail,
+  JobEvent,
   JobKind,
   JobRecord,
+  JobState,
+  JobView,
   ParamSpec,
   Preset,
-  UploadProgress,
+  Progress,
+  Step,
+  StepId,
+  StepStatus,
+  TaskInfo,
 } from "../lib/bindings";
 
 export function summary(s: Partial<DatasetSummary> = {}): DatasetSummary {
@@ -23,7 +32,10 @@ export function summary(s: Partial<DatasetSummary> = {}): DatasetSummary {
     problems: [
       { kind: "map2d", problems: [] },
       { kind: "model3d", problems: [] },
-      { kind: "lidar", problems: ["A LiDAR job needs a DJI L1/L2 mission folder (.LDR, .IMU, .RTK … files); the folder has none."] },
+      {
+        kind: "lidar",
+        problems: [{ code: "dataset.no_lidar", params: {}, message: "A LiDAR job needs a DJI L1/L2 mission folder (.LDR, .IMU, .RTK … files); the folder has none.", detail: null }],
+      },
     ],
     ...s,
   };
@@ -163,9 +175,27 @@ export const PRESETS: Preset[] = [
   { id: "lidar-dem", kind: "lidar", labelEn: "LiDAR with DEM", labelZh: "激光雷达 + DEM", values: { sample_distance: 0.05 } },
 ];
 
+export const CATALOG: Catalog = {
+  regions: [
+    { id: "us", host: "https://openapi-us.dji.com" },
+    { id: "cn", host: "https://openapi-cn.dji.com" },
+    { id: "sandbox", host: null },
+  ],
+  languages: [
+    { id: "auto", native: "" },
+    { id: "en", native: "English" },
+    { id: "zh-CN", native: "简体中文" },
+  ],
+  kinds: ["map2d", "model3d", "lidar"],
+  presets: PRESETS,
+  version: "0.1.0",
+};
+
 export function job(j: Partial<JobRecord> = {}): JobRecord {
   return {
     id: 1,
+    revision: 1,
+    unreadable: null,
     name: "field-7",
     kind: "map2d",
     dataset: "/surveys/field-7",
@@ -191,19 +221,76 @@ export function job(j: Partial<JobRecord> = {}): JobRecord {
   };
 }
 
-export function detail(j: Partial<JobRecord> = {}, d: Partial<Omit<JobDetail, "job">> = {}): JobDetail {
+/** What the core allows in each state (as crates/core/src/jobs/actions.rs says), for test data. */
+export function actionsFor(state: JobState, task: TaskInfo | null): JobAction[] {
+  const out: JobAction[] = [];
+  const running = (k: TaskInfo["kind"]) => task?.kind === k;
+  if (state === "unreadable") return ["delete"];
+  if (state === "draft" || state === "uploading") {
+    out.push(running("pipeline") ? (task!.paused ? "resume_upload" : "pause_upload") : "continue", "cancel_upload");
+  } else if (state === "queued" || state === "submitted" || state === "processing") {
+    if (!running("pipeline")) out.push("continue");
+    out.push("stop");
+  } else if (state === "failed" || state === "stopped") {
+    out.push("retry");
+  } else if (running("download")) {
+    out.push("cancel_download");
+  } else if (running("export")) {
+    out.push("cancel_export");
+  } else {
+    out.push("download");
+    if (state === "downloaded" || state === "exported") out.push("export");
+    if (state === "exported") out.push("show_result");
+  }
+  return [...out, "open_folder", "delete"];
+}
+
+const STEP_OF: Partial<Record<JobState, StepId>> = {
+  draft: "upload",
+  uploading: "upload",
+  queued: "queue",
+  submitted: "processing",
+  processing: "processing",
+  finished: "download",
+  downloading: "download",
+  downloaded: "export",
+};
+
+/** The steps of a job in `state` (as crates/core/src/desk/views.rs computes them), for test data. */
+export function stepsFor(state: JobState, waited = false, end: StepStatus = "current"): Step[] {
+  const ids: StepId[] = ["upload", ...(waited || state === "queued" ? (["queue"] as StepId[]) : []), "processing", "download", "export"];
+  if (state === "exported") return ids.map((id) => ({ id, status: "done" }));
+  const at = ids.indexOf(STEP_OF[state] ?? "processing");
+  const status: StepStatus = state === "failed" ? "failed" : state === "stopped" ? "stopped" : state === "finished" || state === "downloaded" ? "ready" : end;
+  return ids.map((id, i) => ({ id, status: i < at ? "done" : i === at ? status : "pending" }));
+}
+
+let seq = 1;
+
+export function view(j: Partial<JobRecord> = {}, v: Partial<Omit<JobView, "job">> = {}): JobView {
   const record = job(j);
+  const task = v.task ?? null;
+  return { seq: seq++, job: record, task, actions: actionsFor(record.state, task), steps: stepsFor(record.state), ...v };
+}
+
+export function event(state: JobState, code: string | null = null, message = "", params: JobEvent["params"] = {}): JobEvent {
+  return { at: 1_764_000_000, state, code, params, message };
+}
+
+export function detail(j: Partial<JobRecord> = {}, d: Partial<Omit<JobDetail, "view">> & { task?: TaskInfo | null } = {}): JobDetail {
+  const { task, ...rest } = d;
+  const v = view(j, { task: task ?? null });
   return {
-    job: record,
-    events: [{ at: record.createdAt, state: "draft", message: "Created" }],
-    running: false,
-    paused: false,
-    ...d,
+    view: v,
+    events: [event("draft", "note.created", "Job created")],
+    progress: null,
+    ...rest,
   };
 }
 
-export function upload(u: Partial<UploadProgress> = {}): UploadProgress {
+export function progress(u: Partial<Progress> = {}): Progress {
   return {
+    phase: "upload",
     bytesDone: 12_000_000,
     bytesTotal: 48_000_000,
     filesDone: 3,

@@ -1,9 +1,8 @@
 // Helpers for component tests: a fake backend behind Tauri's IPC mock.
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import type { InvokeArgs } from "@tauri-apps/api/core";
-import type { Channel } from "@tauri-apps/api/core";
 import { emit } from "@tauri-apps/api/event";
-import type { AccountView, UserError as AppError, JobRecord, PipelineEvent } from "../lib/bindings";
+import type { AccountView, UserError as AppError, DeskEvent, JobView } from "../lib/bindings";
 
 export type Call = { cmd: string; args: Record<string, unknown> | undefined };
 export type Handler = (args: Record<string, unknown> | undefined) => unknown;
@@ -29,17 +28,14 @@ export function mockBackend(handlers: Record<string, Handler>): Call[] {
   return calls;
 }
 
-/** The `job-updated` event, as the backend sends it to every window. */
-export async function emitJobUpdated(job: JobRecord): Promise<void> {
-  await emit("job-updated", job);
+/** One of the core's events, as the backend sends it to every window. */
+export async function emitDesk(e: DeskEvent): Promise<void> {
+  await emit("desk-update", e);
 }
 
-/**
- * With the IPC mock, a command's Channel argument arrives as the Channel object itself: this
- * sends it a message as the backend would.
- */
-export function sendOn(channel: unknown, event: PipelineEvent): void {
-  (channel as Channel<PipelineEvent>).onmessage(event);
+/** A job's new view, as the backend sends it. */
+export async function emitView(view: JobView): Promise<void> {
+  await emitDesk({ kind: "job", data: view });
 }
 
 export function resetBackend(): void {
@@ -52,6 +48,6 @@ export function account(view: Partial<AccountView> = {}): AccountView {
   return { region: "us", accessKey: null, secretStored: false, ...view };
 }
 
-export function appError(code: AppError["code"], message: string, detail: string | null = null) {
-  return { code, message, detail } satisfies AppError;
+export function appError(code: AppError["code"], message: string, detail: string | null = null, params: AppError["params"] = {}) {
+  return { code, params, message, detail } satisfies AppError;
 }

@@ -57,7 +57,7 @@ impl ClientBuilder {
     }
 
     pub fn build(self) -> Result<Client> {
-        let credentials = self.credentials.ok_or(Error::NoCredentials { region: "selected".into() })?;
+        let credentials = self.credentials.ok_or_else(|| Error::internal("a client needs credentials"))?;
         let host = self.host.trim().trim_end_matches('/').to_string();
         let parsed = url::Url::parse(&host)
             .map_err(|_| Error::InvalidAddress { value: host.clone() })?;

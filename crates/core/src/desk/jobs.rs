@@ -52,11 +52,12 @@ impl Desk {
 
     fn spawn(&self, id: JobId, kind: TaskKind, control: Control, tracker: Arc<Tracker>, task: impl std::future::Future<Output = Outcome> + Send + 'static) -> Result<TaskHandle> {
         let desk = self.clone();
-        let handle = self.inner.runner.spawn(id, kind, control, tracker, task, move |id, _| {
-            // The job as it ended, with nothing running for it.
+        let handle = self.inner.runner.spawn(id, kind, control, tracker, task, move |id, outcome| {
+            // The job as it ended, with nothing running for it; then what the task reports.
             if let Ok(j) = desk.inner.store.get(id) {
                 desk.emit_job(&j);
             }
+            desk.emit(DeskEvent::Ended { id, end: super::views::TaskEnd::of(outcome) });
         })?;
         // Followers see that something runs now.
         if let Ok(j) = self.job(id) {

@@ -12,7 +12,7 @@ pub mod sandbox;
 pub mod views;
 
 pub use sandbox::{LocalSandbox, SandboxLauncher, SandboxSource};
-pub use views::{Catalog, DatasetSummary, DeskEvent, JobDetail, JobView, KindProblems, Step, StepId, StepStatus};
+pub use views::{Catalog, DatasetSummary, DeskEvent, JobDetail, JobView, KindProblems, Step, StepId, StepStatus, TaskEnd};
 
 use crate::account::Account;
 use crate::cloud::{Cloud, TerraCloud};

@@ -205,6 +205,30 @@ impl Default for Catalog {
     }
 }
 
+/// How a task ended, for the page that started it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase", tag = "kind", content = "report")]
+pub enum TaskEnd {
+    Pipeline,
+    Download(crate::results::DownloadReport),
+    Export(crate::results::ExportReport),
+    Cancelled,
+    Failed(UserError),
+}
+
+impl TaskEnd {
+    pub fn of(outcome: &crate::jobs::runner::Outcome) -> TaskEnd {
+        use crate::jobs::runner::TaskOutput;
+        match outcome {
+            Ok(TaskOutput::Job(_)) => TaskEnd::Pipeline,
+            Ok(TaskOutput::Download(r)) => TaskEnd::Download(r.clone()),
+            Ok(TaskOutput::Export(r)) => TaskEnd::Export(r.clone()),
+            Err(crate::Error::Cancelled) => TaskEnd::Cancelled,
+            Err(e) => TaskEnd::Failed(UserError::from(e)),
+        }
+    }
+}
+
 /// What the app (or a script) follows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase", tag = "kind", content = "data")]
@@ -215,6 +239,8 @@ pub enum DeskEvent {
     Removed(JobId),
     /// A running task's progress, a few times a second.
     Progress { id: JobId, progress: Progress },
+    /// A task ended: what it reports.
+    Ended { id: JobId, end: TaskEnd },
     Account(AccountView),
 }
 

@@ -1,6 +1,10 @@
 //! Job kinds and their parameters (terra-api.md §5), as one schema that validates, carries the
 //! defaults, serialises to the exact `parameters` string, and describes itself to the app's forms
 //! (name, type, range or choices, default, unit, help in English and Simplified Chinese).
+//!
+//! It is longer than the other modules because the schema is one table (every parameter of the
+//! three kinds, with its help in two languages): split up, the table would be harder to check
+//! against terra-api.md §5.
 
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};

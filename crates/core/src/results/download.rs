@@ -201,20 +201,8 @@ impl Downloader {
             // Hash what is already there, off the runtime's threads.
             let p = part.to_path_buf();
             hasher = tokio::task::spawn_blocking(move || -> std::io::Result<Md5> {
-                use std::io::Read;
                 let mut h = Md5::new();
-                let mut f = std::fs::File::open(&p)?;
-                let mut buf = vec![0u8; 1 << 20];
-                let mut left = have;
-                while left > 0 {
-                    let want = left.min(buf.len() as u64) as usize;
-                    let n = f.read(&mut buf[..want])?;
-                    if n == 0 {
-                        break;
-                    }
-                    h.update(&buf[..n]);
-                    left -= n as u64;
-                }
+                crate::upload::hash_up_to(&mut std::fs::File::open(&p)?, &mut vec![0u8; 1 << 20], &mut h, have)?;
                 Ok(h)
             })
             .await

@@ -10,4 +10,4 @@ mod transfer;
 
 pub use engine::{FailedFile, UploadOptions, UploadReport, Uploader};
 pub use journal::{FileState, UploadJournal};
-pub use storage::{etag_of_file, s3_client, StorageSession, TokenSource};
+pub use storage::{etag_of_file, hash_up_to, s3_client, StorageSession, TokenSource};

@@ -164,40 +164,36 @@ pub fn is_expired_credentials(code: Option<&str>) -> bool {
     )
 }
 
+/// Feed up to `len` bytes of `f` into `h`; how many there were.
+pub fn hash_up_to(f: &mut impl std::io::Read, buf: &mut [u8], h: &mut Md5, len: u64) -> std::io::Result<u64> {
+    let mut left = len;
+    while left > 0 {
+        let want = left.min(buf.len() as u64) as usize;
+        let n = f.read(&mut buf[..want])?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+        left -= n as u64;
+    }
+    Ok(len - left)
+}
+
 /// The ETag S3 gives a file uploaded whole (`md5`) or in parts of `part_size` (`md5-of-md5s-N`).
 pub fn etag_of_file(path: &std::path::Path, part_size: Option<u64>) -> std::io::Result<String> {
-    use std::io::Read;
     let mut f = std::fs::File::open(path)?;
     let mut buf = vec![0u8; 1 << 20];
     match part_size {
         None => {
             let mut h = Md5::new();
-            loop {
-                let n = f.read(&mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                h.update(&buf[..n]);
-            }
+            hash_up_to(&mut f, &mut buf, &mut h, u64::MAX)?;
             Ok(hex::encode(h.finalize()))
         }
         Some(ps) => {
             let mut parts = Vec::new();
             loop {
                 let mut h = Md5::new();
-                let mut left = ps;
-                let mut any = false;
-                while left > 0 {
-                    let want = left.min(buf.len() as u64) as usize;
-                    let n = f.read(&mut buf[..want])?;
-                    if n == 0 {
-                        break;
-                    }
-                    any = true;
-                    h.update(&buf[..n]);
-                    left -= n as u64;
-                }
-                if !any {
+                if hash_up_to(&mut f, &mut buf, &mut h, ps)? == 0 {
                     break;
                 }
                 parts.push(h.finalize());

@@ -88,7 +88,7 @@ describe("Settings → Account", () => {
     mockBackend({
       get_account: () => account({ region: "us" }),
       save_account: () => {
-        throw appError("keychain", "The system keychain refused to store the key.", "errSecInteractionNotAllowed");
+        throw appError("auth.keychain", "(English)", "errSecInteractionNotAllowed", { reason: "it refused to store the key" });
       },
     });
     render(SettingsScreen);
@@ -99,8 +99,8 @@ describe("Settings → Account", () => {
 
     const alert = await screen.findByTestId("account-error");
     expect(alert).toHaveAttribute("role", "alert");
-    expect(alert).toHaveTextContent("The system keychain refused to store the key.");
-    expect(alert).toHaveAttribute("data-code", "keychain");
+    expect(alert).toHaveTextContent("The system keychain could not be used (it refused to store the key).");
+    expect(alert).toHaveAttribute("data-code", "auth.keychain");
     const details = alert.querySelector("details")!;
     expect(details.open).toBe(false);
     expect(within(alert).getByText("Details")).toBeInTheDocument();
@@ -112,12 +112,12 @@ describe("Settings → Account", () => {
   it("shows an error without detail and no Details disclosure", async () => {
     mockBackend({
       get_account: () => {
-        throw appError("keychain", "Keychain is locked.", null);
+        throw appError("auth.keychain", "(English)", null, { reason: "it is locked" });
       },
     });
     render(SettingsScreen);
     const alert = await screen.findByTestId("account-error");
-    expect(alert).toHaveTextContent("Keychain is locked.");
+    expect(alert).toHaveTextContent("The system keychain could not be used (it is locked).");
     expect(alert.querySelector("details")).toBeNull();
   });
 
@@ -179,7 +179,7 @@ describe("Settings → Account", () => {
     expect(screen.queryByTestId("secret-stored")).toBeNull();
   });
 
-  it("sandbox needs no keys: Save with empty fields only selects the region", async () => {
+  it("sandbox needs no keys: Save with empty fields only selects the region (the core decides)", async () => {
     const calls = mockBackend({
       get_account: () => account({ region: "us" }),
       select_region: () => account({ region: "sandbox" }),
@@ -195,27 +195,32 @@ describe("Settings → Account", () => {
     );
     await fireEvent.click(screen.getByTestId("save-account"));
     await waitFor(() => expect(screen.getByTestId("account-status")).toHaveTextContent("Sandbox selected."));
-    expect(calls.some((c) => c.cmd === "save_account")).toBe(false);
-    expect(calls.filter((c) => c.cmd === "select_region")).toHaveLength(2);
+    expect(calls.find((c) => c.cmd === "save_account")?.args).toEqual({ region: "sandbox", accessKey: "", secretKey: null });
   });
 
-  it("validates missing keys for a real region without calling the backend", async () => {
-    const calls = mockBackend({ get_account: () => account({ region: "us" }) });
+  it("missing keys for a real region: the core's error, and the cursor where the problem is", async () => {
+    mockBackend({
+      get_account: () => account({ region: "us" }),
+      save_account: (a) => {
+        if (!a?.accessKey) throw appError("auth.key_empty", "(English)", null, { field: "AccessKey" });
+        throw appError("auth.secret_missing", "(English)");
+      },
+    });
     render(SettingsScreen);
     await screen.findByTestId("access-key");
 
     await fireEvent.click(screen.getByTestId("save-account"));
-    expect(await screen.findByTestId("account-error")).toHaveTextContent("Enter your AccessKey.");
+    expect(await screen.findByTestId("account-error")).toHaveTextContent("The AccessKey is empty. Paste it from the DJI TerraAPI console.");
     expect(field("access-key")).toHaveFocus();
 
     await type("access-key", "AK");
     await fireEvent.click(screen.getByTestId("save-account"));
-    await waitFor(() => expect(screen.getByTestId("account-error")).toHaveTextContent("Enter your SecretKey."));
-    expect(calls.map((c) => c.cmd)).toEqual(["get_account"]);
+    await waitFor(() => expect(screen.getByTestId("account-error")).toHaveTextContent("Enter the SecretKey too: none is stored for this region yet."));
+    expect(field("secret-key")).toHaveFocus();
   });
 
-  it("Test connection shows the backend's report", async () => {
-    mockBackend({
+  it("Test connection tests the keys in the form, saved or not, and says which", async () => {
+    const calls = mockBackend({
       get_account: () => account({ region: "us", accessKey: "AK", secretStored: true }),
       test_connection: () => ({
         region: "us",
@@ -228,9 +233,17 @@ describe("Settings → Account", () => {
     await screen.findByTestId("access-key");
     await fireEvent.click(screen.getByTestId("test-connection"));
     const status = screen.getByTestId("account-status");
-    await waitFor(() => expect(status).toHaveTextContent("Connection OK: Keys accepted."));
+    await waitFor(() => expect(status).toHaveTextContent("Connection OK with the saved keys: United States issued a storage token."));
     expect(status).toHaveTextContent("openapi-us.dji.com");
     expect(status).toHaveTextContent("1 h 0 min");
+    expect(calls.find((c) => c.cmd === "test_connection")?.args).toEqual({ region: "us", accessKey: "AK", secretKey: null });
+
+    // New keys typed, not saved: those are tested.
+    await type("access-key", "AK-NEW");
+    await type("secret-key", "SK-NEW");
+    await fireEvent.click(screen.getByTestId("test-connection"));
+    await waitFor(() => expect(screen.getByTestId("account-status")).toHaveTextContent("with the keys in the form (not saved yet)"));
+    expect(calls.filter((c) => c.cmd === "test_connection").at(-1)?.args).toEqual({ region: "us", accessKey: "AK-NEW", secretKey: "SK-NEW" });
   });
 
   it("Test connection renders backend errors and a missing command readably", async () => {
@@ -238,7 +251,7 @@ describe("Settings → Account", () => {
     mockBackend({
       get_account: () => account({ region: "us", accessKey: "AK", secretStored: true }),
       test_connection: () => {
-        if (wrongKeys) throw appError("wrong_keys", "DJI rejected the AccessKey or SecretKey.");
+        if (wrongKeys) throw appError("auth.wrong_keys", "(English)");
         throw "Command test_connection not found";
       },
     });
@@ -246,7 +259,7 @@ describe("Settings → Account", () => {
     await screen.findByTestId("access-key");
 
     await fireEvent.click(screen.getByTestId("test-connection"));
-    expect(await screen.findByTestId("account-error")).toHaveTextContent("DJI rejected the AccessKey or SecretKey.");
+    expect(await screen.findByTestId("account-error")).toHaveTextContent("The AccessKey or SecretKey is wrong: DJI's server rejected the signature.");
 
     wrongKeys = false;
     await fireEvent.click(screen.getByTestId("test-connection"));

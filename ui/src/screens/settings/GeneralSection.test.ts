@@ -74,11 +74,11 @@ describe("Settings → General", () => {
   it("says when saving the language fails", async () => {
     backend("auto", {
       set_language: () => {
-        throw appError("storage", "TerraDesk could not write settings.json: disk full.");
+        throw appError("disk.full", "(English)", null, { path: "settings.json" });
       },
     });
     render(App, { initialScreen: "settings" });
     await fireEvent.change(await screen.findByTestId("language-select"), { target: { value: "en" } });
-    expect(await screen.findByTestId("general-error")).toHaveTextContent("disk full");
+    expect(await screen.findByTestId("general-error")).toHaveTextContent("The disk holding settings.json is full.");
   });
 });
