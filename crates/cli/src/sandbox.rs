@@ -46,6 +46,37 @@ pub struct SandboxArgs {
     /// server's would be when the computer's clock is wrong.
     #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
     clock_offset: i64,
+    /// Every unkindness of a real service at once: status lag, lost answers, throttling, a captive
+    /// portal now and then, small listing pages, OSS quirks, redirected downloads, latency.
+    #[arg(long)]
+    realistic: bool,
+    /// After a start, a job reads "waiting for start" for this many looks.
+    #[arg(long, default_value_t = 0)]
+    status_lag: u32,
+    /// Share of requests (0..1) whose answer is lost after the work was done.
+    #[arg(long, default_value_t = 0.0)]
+    lose_answers: f64,
+    /// Share of API requests (0..1) answered 429 with Retry-After.
+    #[arg(long, default_value_t = 0.0)]
+    throttle_rate: f64,
+    /// Share of API requests (0..1) answered 200 with a captive portal's HTML page.
+    #[arg(long, default_value_t = 0.0)]
+    captive_rate: f64,
+    /// Listings answer at most this many rows a page.
+    #[arg(long)]
+    page_size: Option<usize>,
+    /// Behave as Aliyun OSS: upper-case ETags, request checksums refused.
+    #[arg(long)]
+    oss: bool,
+    /// Download addresses redirect to where the bytes are.
+    #[arg(long)]
+    redirect_downloads: bool,
+    /// The storage refuses every credential (InvalidAccessKeyId).
+    #[arg(long)]
+    storage_deny: bool,
+    /// Downloads ignore Range and send the whole file every time.
+    #[arg(long)]
+    ignore_range: bool,
 }
 
 /// "3GiB", "500MB", "10mib", "1234" (bytes).
@@ -78,13 +109,25 @@ pub async fn run(a: SandboxArgs, out: &Out) -> Result<(), Error> {
             drop_rate: a.drop_rate,
             latency: Duration::from_millis(a.latency_ms),
             include_storage: a.faults_on_storage,
+            lose_answer_rate: a.lose_answers,
+            captive_rate: a.captive_rate,
+            throttle_rate: a.throttle_rate,
         },
         malicious_outputs: a.malicious_outputs,
         result_size: a.result_size,
         download_rate: a.download_rate,
         clock_offset_secs: a.clock_offset,
+        status_lag: a.status_lag,
+        page_size: a.page_size,
+        oss: a.oss,
+        redirect_downloads: a.redirect_downloads,
+        storage_deny: a.storage_deny,
+        ignore_range: a.ignore_range,
         ..Default::default()
     };
+    if a.realistic {
+        config = config.realistic();
+    }
     let demo = a.access_key.is_none();
     if let (Some(ak), Some(sk)) = (a.access_key, a.secret_key) {
         config.access_key = ak;

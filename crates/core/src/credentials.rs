@@ -33,7 +33,26 @@ fn validate_key(label: &str, value: &str) -> Result<()> {
     if value.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err(Error::KeyHasSpaces { field: label.into() });
     }
+    // The AccessKey goes into the Authorization header as `username="…"`: a quote, comma or
+    // backslash there would add parameters of its own. No DJI key has them, nor non-ASCII.
+    if label == "AccessKey" && value.chars().any(|c| matches!(c, '"' | ',' | '\\' | ';') || !c.is_ascii()) {
+        return Err(Error::KeyBadCharacters { field: label.into() });
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_access_key_cannot_carry_authorization_parameters() {
+        for bad in ["AK\",signature=\"x", "AK,headers=\"date\"", "AK\\", "ÄK"] {
+            let e = Credentials::new(bad, SecretKey::new("s")).unwrap_err();
+            assert_eq!(e.code(), crate::ErrorCode::KeyBadCharacters, "{bad}");
+        }
+        assert!(Credentials::new("AKIA-123_abc.def", SecretKey::new("s+/=")).is_ok());
+    }
 }
 
 /// How the pair is stored as one keychain item: one write, so the two never disagree.

@@ -98,13 +98,37 @@ pub fn scan(root: &Path) -> Result<Dataset> {
         photos: 0,
         lidar_files: 0,
     };
-    walk(root, "", &mut ds, 0)?;
+    let mut seen = Seen::default();
+    seen.first(root);
+    walk(root, "", &mut ds, 0, &mut seen)?;
     ds.files.sort_by(|a, b| a.name.cmp(&b.name));
     ds.skipped.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(ds)
 }
 
-fn walk(dir: &Path, prefix: &str, ds: &mut Dataset, depth: usize) -> Result<()> {
+/// The folders walked so far (by device and inode where there are such, else by their real path),
+/// and the names taken: a link back to a folder already walked is a loop, and two names that
+/// differ only in how "é" is spelled in Unicode would be one name on the server.
+#[derive(Default)]
+struct Seen {
+    dirs: std::collections::HashSet<(u64, u64)>,
+    paths: std::collections::HashSet<PathBuf>,
+    names: std::collections::HashSet<String>,
+}
+
+impl Seen {
+    /// Whether `dir` is walked for the first time.
+    fn first(&mut self, dir: &Path) -> bool {
+        #[cfg(unix)]
+        if let Ok(m) = std::fs::metadata(dir) {
+            use std::os::unix::fs::MetadataExt;
+            return self.dirs.insert((m.dev(), m.ino()));
+        }
+        self.paths.insert(dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()))
+    }
+}
+
+fn walk(dir: &Path, prefix: &str, ds: &mut Dataset, depth: usize, seen: &mut Seen) -> Result<()> {
     if depth > 64 {
         ds.skipped.push(SkippedFile { name: prefix.trim_end_matches('/').into(), reason: "folders nested too deeply (a link loop?)".into() });
         return Ok(());
@@ -133,7 +157,11 @@ fn walk(dir: &Path, prefix: &str, ds: &mut Dataset, depth: usize) -> Result<()> 
             });
             continue;
         };
-        let rel = format!("{prefix}{name}");
+        // Names go to the server composed (NFC), as macOS shows them and Windows stores them.
+        let rel: String = {
+            use unicode_normalization::UnicodeNormalization;
+            format!("{prefix}{name}").nfc().collect()
+        };
         let path = entry.path();
         // Follow links to files and folders as the user sees them.
         let meta = match std::fs::metadata(&path) {
@@ -148,8 +176,16 @@ fn walk(dir: &Path, prefix: &str, ds: &mut Dataset, depth: usize) -> Result<()> 
             continue;
         }
         if meta.is_dir() {
-            walk(&path, &format!("{rel}/"), ds, depth + 1)?;
+            if !seen.first(&path) {
+                ds.skipped.push(SkippedFile { name: rel, reason: "a link back to a folder already in the survey (a loop): skipped".into() });
+                continue;
+            }
+            walk(&path, &format!("{rel}/"), ds, depth + 1, seen)?;
         } else if meta.is_file() {
+            if !seen.names.insert(rel.clone()) {
+                ds.skipped.push(SkippedFile { name: rel, reason: "another file has the same name (spelled differently in Unicode): rename one".into() });
+                continue;
+            }
             if let Err(e) = std::fs::File::open(&path) {
                 ds.skipped.push(SkippedFile { name: rel, reason: format!("could not be read: {e}") });
                 continue;
@@ -202,6 +238,32 @@ mod tests {
         assert_eq!(ds.total_bytes, 8);
         let skipped: Vec<&str> = ds.skipped.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(skipped, [".DS_Store", "._DJI_0001.JPG", ".git", "Thumbs.db"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_loop_is_skipped_and_said() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("flight-1");
+        std::fs::create_dir(&sub).unwrap();
+        std::fs::write(sub.join("DJI_0001.JPG"), b"x").unwrap();
+        std::os::unix::fs::symlink(dir.path(), sub.join("back-to-top")).unwrap();
+        let ds = scan(dir.path()).unwrap();
+        assert_eq!(ds.files.len(), 1);
+        assert!(ds.skipped.iter().any(|s| s.name == "flight-1/back-to-top" && s.reason.contains("loop")), "{:?}", ds.skipped);
+    }
+
+    #[test]
+    fn names_are_composed_and_unicode_twins_are_not_sent_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("cafe\u{301}.jpg"), b"x").unwrap();
+        let ds = scan(dir.path()).unwrap();
+        assert_eq!(ds.files[0].name, "caf\u{e9}.jpg");
+        // A second, composed, spelling of the same name (Linux keeps both).
+        std::fs::write(dir.path().join("caf\u{e9}.jpg"), b"y").unwrap();
+        let ds = scan(dir.path()).unwrap();
+        assert_eq!(ds.files.len(), 1);
+        assert_eq!(ds.skipped.len(), 1);
     }
 
     #[test]

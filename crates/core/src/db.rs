@@ -85,6 +85,16 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE jobs ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
     ALTER TABLE job_events ADD COLUMN code TEXT;
     ALTER TABLE job_events ADD COLUMN params TEXT;",
+    // 4: one process drives a job at a time.
+    "CREATE TABLE job_leases (
+        job_id INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+        owner TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        until INTEGER NOT NULL
+    );",
+    // 5: uploads by service (the Sandbox's and the US's never mix); intents of uploads outside jobs.
+    "ALTER TABLE uploads ADD COLUMN host TEXT NOT NULL DEFAULT '';
+    ALTER TABLE uploads ADD COLUMN marker TEXT;",
 ];
 
 /// A shared connection; every call takes the lock for one short transaction.

@@ -55,9 +55,11 @@ codes! {
     NotDownloaded = "job.not_downloaded",
     JobUnreadable = "job.unreadable",
     JobBusy = "job.busy",
+    JobChanged = "job.changed",
     JobFailedOnServer = "job.failed_on_server",
     FolderNotFound = "dataset.not_found",
     NotAFolder = "dataset.not_a_folder",
+    NotASurvey = "dataset.not_survey",
     FolderUnreadable = "dataset.unreadable",
     NoFiles = "dataset.empty",
     TooFewPhotos = "dataset.too_few_photos",
@@ -155,6 +157,8 @@ pub enum Error {
     JobUnreadable { id: i64, reason: String },
     #[error("Job {id} is being run by another TerraDesk (the app or a terminal). Wait for it, or close the other one.")]
     JobBusy { id: i64 },
+    #[error("Job {id} changed meanwhile (it is now {state}): nothing was done. Look at it again.")]
+    JobChanged { id: i64, state: String },
     #[error("The reconstruction failed on the server: {reason} Check the input, then use Retry.")]
     JobFailedOnServer { reason: String },
 
@@ -162,6 +166,8 @@ pub enum Error {
     FolderNotFound { path: String },
     #[error("{path} is a file, not a folder. Choose the folder that holds the photos or scans.")]
     NotAFolder { path: String },
+    #[error("TerraDesk will not upload {path}: it is the whole disk, a system folder or the home folder. Choose the folder that holds the survey's photos or scans.")]
+    NotASurvey { path: String },
     #[error("TerraDesk may not read the folder {path} ({reason}). Check its permissions.")]
     FolderUnreadable { path: String, reason: String },
     #[error("{path} has no files to upload{}.", if *skipped > 0 { format!(" ({skipped} skipped: hidden or system files)") } else { String::new() })]
@@ -294,9 +300,11 @@ impl Error {
             Error::NotDownloaded { .. } => C::NotDownloaded,
             Error::JobUnreadable { .. } => C::JobUnreadable,
             Error::JobBusy { .. } => C::JobBusy,
+            Error::JobChanged { .. } => C::JobChanged,
             Error::JobFailedOnServer { .. } => C::JobFailedOnServer,
             Error::FolderNotFound { .. } => C::FolderNotFound,
             Error::NotAFolder { .. } => C::NotAFolder,
+            Error::NotASurvey { .. } => C::NotASurvey,
             Error::FolderUnreadable { .. } => C::FolderUnreadable,
             Error::NoFiles { .. } => C::NoFiles,
             Error::TooFewPhotos { .. } => C::TooFewPhotos,

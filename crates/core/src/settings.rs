@@ -72,7 +72,21 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     tmp.write_all(bytes).map_err(|e| Error::storage("write", path, e))?;
     tmp.as_file().sync_all().map_err(|e| Error::storage("write", path, e))?;
     tmp.persist(path).map_err(|e| Error::storage("replace", path, e.error))?;
+    sync_dir(path);
     Ok(())
+}
+
+/// Make a rename into `path`'s folder durable (the folder's entry, not only the file's bytes).
+/// Best effort: where folders cannot be synced (Windows) the rename stands as it is.
+pub fn sync_dir(path: &Path) {
+    #[cfg(unix)]
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Ok(f) = std::fs::File::open(dir) {
+            let _ = f.sync_all();
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 #[cfg(test)]

@@ -160,7 +160,7 @@ async fn a_download_is_cancelled_then_goes_on_from_where_it_stopped_and_an_expor
     let job = desk.view(id).unwrap().job;
     assert_eq!(job.state, JobState::Finished, "a cancelled download leaves the job ready to download again");
     let dl = std::path::PathBuf::from(job.download_dir.clone().unwrap());
-    let part = dl.join("map/result_full.tif.part");
+    let part = terradesk_core::results::download::part_path(&dl.join("map/result_full.tif"));
     let kept = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
     assert!(kept > 0 && kept < size, "{kept}");
 

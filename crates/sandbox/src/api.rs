@@ -71,8 +71,18 @@ pub async fn handle(state: Shared, method: Method, uri: Uri, headers: HeaderMap,
         ("DELETE", ["v2", "resources", id]) => delete_resource(&mut st, id, &query),
         ("POST", ["v2", "jobs"]) => create_job(&mut st, &json_body),
         ("GET", ["v2", "jobs"]) => list_jobs(&st, &query),
-        ("GET", ["v2", "jobs", id]) => match st.jobs.get(*id) {
-            Some(j) => ok(job_json(&st, j)),
+        ("GET", ["v2", "jobs", id]) => match st.jobs.get_mut(*id) {
+            // Just started: for a few looks it reads as not started yet, as a real service's does.
+            Some(j) if j.lag > 0 => {
+                j.lag -= 1;
+                let mut shown = j.clone();
+                shown.started = None;
+                ok(job_json(&st, &shown))
+            }
+            Some(j) => {
+                let j = j.clone();
+                ok(job_json(&st, &j))
+            }
             None => fail(StatusCode::NOT_FOUND, 102114, "job does not exist"),
         },
         ("POST", ["v2", "jobs", id, "start"]) => start_job(&mut st, id, &json_body),
@@ -108,9 +118,9 @@ fn obtain_token(st: &mut State) -> Response {
         "accessKeyID": t.access_key_id,
         "secretAccessKey": t.secret_access_key,
         "sessionToken": t.session_token,
-        "region": "us-east-1",
+        "region": if st.config.oss { "cn-hangzhou" } else { "us-east-1" },
         "cloudBucketName": BUCKET,
-        "cloudName": "AWS_S3",
+        "cloudName": if st.config.oss { "ALI_OSS" } else { "AWS_S3" },
         "storePath": format!("{}/{{fileName}}", t.store_prefix),
         "callbackParam": t.callback_param,
         "expireTime": unix(t.expires_at),
@@ -211,14 +221,15 @@ fn delete_resource(st: &mut State, id: &str, q: &HashMap<String, String>) -> Res
     ok(Value::Null)
 }
 
-fn page_of(q: &HashMap<String, String>) -> (usize, usize) {
+/// The page asked for, and its rows: at most 1000, and at most the sandbox's page size.
+fn page_of(st: &State, q: &HashMap<String, String>) -> (usize, usize) {
     let page = q.get("page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).max(1);
     let rows = q.get("rows").and_then(|p| p.parse::<usize>().ok()).unwrap_or(20).clamp(1, 1000);
-    (page, rows)
+    (page, rows.min(st.config.page_size.unwrap_or(usize::MAX)).max(1))
 }
 
-fn paged(items: Vec<Value>, q: &HashMap<String, String>) -> Value {
-    let (page, rows) = page_of(q);
+fn paged(st: &State, items: Vec<Value>, q: &HashMap<String, String>) -> Value {
+    let (page, rows) = page_of(st, q);
     let total = items.len();
     let list: Vec<Value> = items.into_iter().skip((page - 1) * rows).take(rows).collect();
     json!({"list": list, "page": page, "rows": rows, "total": total})
@@ -238,7 +249,7 @@ fn list_resources(st: &State, q: &HashMap<String, String>) -> Response {
         .filter(|r| uuids.as_ref().is_none_or(|u| u.contains(&r.uuid)))
         .map(resource_json)
         .collect();
-    ok(paged(items, q))
+    ok(paged(st, items, q))
 }
 
 fn job_json(st: &State, j: &JobRec) -> Value {
@@ -283,6 +294,7 @@ fn create_job(st: &mut State, body: &Value) -> Response {
         stopped_at: None,
         unfit: None,
         completed_at: None,
+        lag: 0,
     };
     let v = job_json(st, &j);
     st.commit(Op::Job(j));
@@ -332,6 +344,7 @@ fn start_job(st: &mut State, id: &str, body: &Value) -> Response {
     job.parameters = Some(params);
     job.started = Some(SystemTime::now());
     job.unfit = unfit;
+    job.lag = st.config.status_lag;
     st.commit(Op::Job(job));
     ok(Value::Null)
 }
@@ -384,7 +397,7 @@ fn list_jobs(st: &State, q: &HashMap<String, String>) -> Response {
         .filter(|j| q.get("outputResourceUuid").is_none_or(|r| j.output_resource_uuid.as_deref() == Some(r.as_str())))
         .map(|j| job_json(st, j))
         .collect();
-    ok(paged(items, q))
+    ok(paged(st, items, q))
 }
 
 fn file_json(st: &State, f: &FileRec, with_url: bool) -> Value {
@@ -405,7 +418,7 @@ fn list_files(st: &State, q: &HashMap<String, String>) -> Response {
         return param_error("uuids holds at most 1000 entries");
     }
     let need_url = q.get("needURL").is_some_and(|v| v == "true" || v == "1");
-    let (page, rows) = page_of(q);
+    let (page, rows) = page_of(st, q);
     let name = q.get("name").filter(|n| !n.is_empty());
     // Only the page asked for is built: a resource of 100,000 files pages as fast as one of ten.
     let answer = |total: usize, list: Vec<&FileRec>| ok(json!({"list": list.into_iter().map(|f| file_json(st, f, need_url)).collect::<Vec<_>>(), "page": page, "rows": rows, "total": total}));

@@ -39,6 +39,40 @@ pub struct SandboxConfig {
     /// a server's would when the computer's clock is wrong: signatures are checked against it and
     /// answers are dated by it.
     pub clock_offset_secs: i64,
+    /// After a start, a job's status reads "waiting for start" for this many looks, as a real
+    /// service's does for a while.
+    pub status_lag: u32,
+    /// Listings answer at most this many rows a page, whatever is asked.
+    pub page_size: Option<usize>,
+    /// Behave as Aliyun OSS behind the China region: cloudName ALI_OSS, upper-case ETags, and
+    /// requests that carry checksums (aws-chunked, x-amz-checksum-*) refused.
+    pub oss: bool,
+    /// Download addresses answer with a redirect to where the bytes are (on this host).
+    pub redirect_downloads: bool,
+    /// The storage refuses every credential (InvalidAccessKeyId), fresh ones too.
+    pub storage_deny: bool,
+    /// Downloads ignore Range and always send the whole file, as some servers do.
+    pub ignore_range: bool,
+}
+
+impl SandboxConfig {
+    /// Every way a real service is unkind, at once (`terradesk sandbox --realistic`): status lag,
+    /// answers lost after the work was done, throttling, a captive portal now and then, small
+    /// listing pages, OSS quirks, redirected downloads, and latency.
+    pub fn realistic(mut self) -> Self {
+        self.status_lag = 3;
+        self.page_size = Some(25);
+        self.oss = true;
+        self.redirect_downloads = true;
+        self.faults.lose_answer_rate = self.faults.lose_answer_rate.max(0.05);
+        self.faults.throttle_rate = self.faults.throttle_rate.max(0.03);
+        self.faults.captive_rate = self.faults.captive_rate.max(0.02);
+        self.faults.include_storage = true;
+        if self.faults.latency.is_zero() {
+            self.faults.latency = Duration::from_millis(20);
+        }
+        self
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -61,6 +95,13 @@ pub struct Faults {
     pub latency: Duration,
     /// Whether the faults also hit the S3 endpoint (they hit the API always).
     pub include_storage: bool,
+    /// Share of requests (0..1) whose answer is lost after the request was processed: the work is
+    /// done, the client never hears of it (API, storage when included, downloads).
+    pub lose_answer_rate: f64,
+    /// Share of API requests (0..1) answered 200 with an HTML page, as a captive portal does.
+    pub captive_rate: f64,
+    /// Share of API requests (0..1) answered 429 with Retry-After, as a rate-limiting gateway does.
+    pub throttle_rate: f64,
 }
 
 impl Default for SandboxConfig {
@@ -81,6 +122,12 @@ impl Default for SandboxConfig {
             result_size: None,
             download_rate: None,
             clock_offset_secs: 0,
+            status_lag: 0,
+            page_size: None,
+            oss: false,
+            redirect_downloads: false,
+            storage_deny: false,
+            ignore_range: false,
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::api::Shared;
 use crate::model::{unix, State};
-use crate::outputs::{generated_bytes, GENERATED};
+use crate::outputs::{generated_bytes, GENERATED, REDIRECT_ELSEWHERE};
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, Mac};
@@ -28,8 +28,21 @@ fn refuse(status: StatusCode, code: &str, msg: &str) -> Response {
         .into_response()
 }
 
-pub async fn serve(state: Shared, file_uuid: String, query: HashMap<String, String>, headers: HeaderMap) -> Response {
-    let (key, path, size, etag, rate) = {
+/// A download address: the bytes, or (as many services do) a redirect to where they are.
+pub async fn serve(state: Shared, file_uuid: String, query: HashMap<String, String>, headers: HeaderMap, via_redirect: bool) -> Response {
+    {
+        let st = state.lock().unwrap();
+        let elsewhere = st.files.get(&file_uuid).and_then(|f| f.object_key.strip_prefix(REDIRECT_ELSEWHERE)).map(str::to_string);
+        if let Some(target) = elsewhere {
+            // A hostile server sends the client to another host.
+            return (StatusCode::FOUND, [("location", target)]).into_response();
+        }
+        if st.config.redirect_downloads && !via_redirect {
+            let q: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(query.iter()).finish();
+            return (StatusCode::FOUND, [("location", format!("{}/sandbox/blob/{file_uuid}?{q}", st.base_url))]).into_response();
+        }
+    }
+    let (key, path, size, etag, rate, ignore_range) = {
         let st = state.lock().unwrap();
         let expires = query.get("expires").and_then(|e| e.parse::<i64>().ok()).unwrap_or(0);
         let sig = query.get("signature").cloned().unwrap_or_default();
@@ -42,9 +55,9 @@ pub async fn serve(state: Shared, file_uuid: String, query: HashMap<String, Stri
         let Some(f) = st.files.get(&file_uuid) else {
             return refuse(StatusCode::NOT_FOUND, "NoSuchKey", "The specified key does not exist.");
         };
-        (f.object_key.clone(), st.object_path(&f.object_key), f.size, f.etag.clone(), st.config.download_rate)
+        (f.object_key.clone(), st.object_path(&f.object_key), f.size, f.etag.clone(), st.config.download_rate, st.config.ignore_range)
     };
-    let range = headers.get("range").and_then(|v| v.to_str().ok()).and_then(|r| parse_range(r, size));
+    let range = headers.get("range").and_then(|v| v.to_str().ok()).filter(|_| !ignore_range).and_then(|r| parse_range(r, size));
     let (start, end, status) = match range {
         Some(Ok((s, e))) => (s, e, StatusCode::PARTIAL_CONTENT),
         Some(Err(())) => {

@@ -34,6 +34,10 @@ pub fn verify(state: &State, method: &Method, path_and_query: &str, headers: &He
     if !auth.headers.iter().any(|h| h == "date" || h == "x-date") {
         return Err((StatusCode::UNAUTHORIZED, MSG_NO_DATE));
     }
+    // The signature must cover what the request does and what it carries.
+    if !auth.headers.iter().any(|h| h == "@request-target") || !auth.headers.iter().any(|h| h == "digest") {
+        return Err((StatusCode::UNAUTHORIZED, MSG_MISMATCH));
+    }
     if auth.username != state.config.access_key {
         return Err((StatusCode::UNAUTHORIZED, MSG_UNAUTHORIZED));
     }

@@ -5,6 +5,7 @@
 mod api;
 pub mod config;
 mod download;
+mod faults;
 mod gateway;
 mod launcher;
 pub mod model;
@@ -17,11 +18,10 @@ pub use launcher::BuiltIn;
 use api::Shared;
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State as AxState};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::middleware;
+use axum::response::IntoResponse;
 use axum::routing::{any, get};
 use axum::Router;
-use rand::Rng;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -78,7 +78,13 @@ impl Sandbox {
             .route(
                 "/sandbox/download/{id}",
                 get(|AxState(s): AxState<Shared>, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>, headers: http::HeaderMap| async move {
-                    download::serve(s, id, q, headers).await
+                    download::serve(s, id, q, headers, false).await
+                }),
+            )
+            .route(
+                "/sandbox/blob/{id}",
+                get(|AxState(s): AxState<Shared>, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>, headers: http::HeaderMap| async move {
+                    download::serve(s, id, q, headers, true).await
                 }),
             )
             .route(
@@ -88,7 +94,7 @@ impl Sandbox {
                 }),
             )
             .fallback_service(s3_route)
-            .layer(middleware::from_fn_with_state(state.clone(), faults))
+            .layer(middleware::from_fn_with_state(state.clone(), faults::faults))
             .with_state(state.clone());
 
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -161,52 +167,8 @@ fn stats(state: &Shared) -> serde_json::Value {
         "tokens": st.tokens.len(),
         "injectedErrors": st.counters.injected_errors,
         "injectedDrops": st.counters.injected_drops,
+        "lostAnswers": st.counters.lost_answers,
         "resources": st.resources.len(),
         "jobs": st.jobs.len(),
     })
-}
-
-/// Injected latency, 500s and dropped connections.
-async fn faults(AxState(state): AxState<Shared>, req: Request, next: Next) -> Response {
-    let is_api = req.uri().path().starts_with("/terra-rescon-be");
-    if req.uri().path() == "/sandbox/stats" {
-        return next.run(req).await;
-    }
-    let (f, clock) = {
-        let st = state.lock().unwrap();
-        (st.config.faults.clone(), st.config.clock_offset_secs)
-    };
-    if !f.latency.is_zero() {
-        tokio::time::sleep(f.latency).await;
-    }
-    if is_api || f.include_storage {
-        let (drop, fail) = {
-            let mut rng = rand::thread_rng();
-            (rng.gen_bool(f.drop_rate.clamp(0.0, 1.0)), rng.gen_bool(f.error_rate.clamp(0.0, 1.0)))
-        };
-        if drop {
-            state.lock().unwrap().counters.injected_drops += 1;
-            // A promised body that never comes: the connection is cut mid-answer.
-            let body = Body::from_stream(futures::stream::once(async {
-                Err::<bytes::Bytes, _>(std::io::Error::other("sandbox: injected dropped connection"))
-            }));
-            return Response::builder().status(200).header("content-length", "1024").body(body).unwrap();
-        }
-        if fail {
-            state.lock().unwrap().counters.injected_errors += 1;
-            return if is_api {
-                (http::StatusCode::INTERNAL_SERVER_ERROR, axum::Json(serde_json::json!({"result": {"code": 102000, "msg": "service invocation failure (injected by the sandbox)", "desc": "injected"}, "data": null}))).into_response()
-            } else {
-                (http::StatusCode::INTERNAL_SERVER_ERROR, [("content-type", "application/xml")], "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again. (injected by the sandbox)</Message></Error>").into_response()
-            };
-        }
-    }
-    let mut resp = next.run(req).await;
-    if clock != 0 {
-        // Answers are dated by the sandbox's own (shifted) clock, as a server's are.
-        if let Ok(v) = http::HeaderValue::from_str(&httpdate::fmt_http_date(model::shifted_now(clock))) {
-            resp.headers_mut().insert(http::header::DATE, v);
-        }
-    }
-    resp
 }

@@ -65,6 +65,9 @@ pub struct JobRec {
     /// Why the job will fail once it has prepared, when its input is unfit.
     pub unfit: Option<String>,
     pub completed_at: Option<SystemTime>,
+    /// Looks left for which it still reads "waiting for start" (status lag).
+    #[serde(default)]
+    pub lag: u32,
 }
 
 /// A job's state as a client sees it at one moment.
@@ -108,6 +111,7 @@ pub struct Counters {
     pub auth_failures: u64,
     pub injected_errors: u64,
     pub injected_drops: u64,
+    pub lost_answers: u64,
     pub callbacks: u64,
 }
 

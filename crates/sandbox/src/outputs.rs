@@ -6,6 +6,9 @@ use md5::{Digest, Md5};
 use terradesk_core::dataset::FileKind;
 use std::time::SystemTime;
 
+/// The object key of a file whose download redirects to another host: `redirect:URL`.
+pub const REDIRECT_ELSEWHERE: &str = "redirect:";
+
 /// The object key of a generated file: `generated:SIZE:SEED`.
 pub const GENERATED: &str = "generated:";
 
@@ -81,7 +84,19 @@ pub fn files_for(kind: i64, job_name: &str, inputs: &[(String, u64)]) -> Vec<(St
 }
 
 /// Names a malicious server could send.
-pub const HOSTILE_NAMES: &[&str] = &["../evil.txt", "/tmp/terradesk-evil-absolute.txt", "C:\\evil.txt", "map/../../evil2.txt", "MISSION.JSON", "AT\\..\\..\\evil3.txt"];
+pub const HOSTILE_NAMES: &[&str] = &[
+    "../evil.txt",
+    "/tmp/terradesk-evil-absolute.txt",
+    "C:\\evil.txt",
+    "map/../../evil2.txt",
+    "MISSION.JSON",
+    "AT\\..\\..\\evil3.txt",
+    "map/what?.tif",
+    "map/aux.tif",
+    "map/trailing. ",
+    // Longer than any file system allows for one name (255 bytes).
+    "map/very-long-name-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.tif",
+];
 
 pub fn is_photo(name: &str) -> bool {
     FileKind::of(name) == FileKind::Photo
@@ -121,13 +136,19 @@ pub fn generate(state: &mut State, job_uuid: &str) -> std::io::Result<()> {
     }));
     for (name, bytes) in files {
         // Stored under a safe key whatever the name says.
-        let key = format!("outputs/{job_uuid}/{:04}-{}", state.files.len(), name.replace(['/', '\\', ':'], "_"));
+        let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-').take(40).collect();
+        let key = format!("outputs/{job_uuid}/{:04}-{safe}", state.files.len());
         let path = state.storage_root.join(BUCKET).join(&key);
         std::fs::create_dir_all(path.parent().unwrap())?;
         std::fs::write(&path, &bytes)?;
         let etag = hex::encode(Md5::digest(&bytes));
         state.commit(Op::Object { key: key.clone(), etag: etag.clone(), size: bytes.len() as u64 });
         state.add_file(&out_uuid, &name, &etag, bytes.len() as u64, &key);
+    }
+    if state.config.malicious_outputs {
+        // A file whose address sends the client to another host.
+        let port = state.base_url.rsplit(':').next().unwrap_or("80").to_string();
+        state.add_file(&out_uuid, "map/elsewhere.tif", "0", 10, &format!("{REDIRECT_ELSEWHERE}http://127.0.0.2:{port}/sandbox/blob/x"));
     }
     if let Some(size) = state.config.result_size {
         // A large result, generated when downloaded: its ETag is multipart-style, as a large

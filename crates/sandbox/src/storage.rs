@@ -38,10 +38,20 @@ fn account<T>(mut req: S3Request<T>) -> S3Request<T> {
 }
 
 impl Store {
-    /// The session token must come with its access key.
+    /// The session token must come with its access key; in OSS mode, no request checksums.
     fn check<T>(&self, req: &S3Request<T>) -> S3Result<()> {
         let Some(creds) = &req.credentials else { return Err(s3_error!(AccessDenied)) };
         let st = self.state.lock().unwrap();
+        if st.config.storage_deny {
+            return Err(s3_error!(InvalidAccessKeyId, "The OSS Access Key Id you provided does not exist in our records."));
+        }
+        if st.config.oss {
+            let chunked = req.headers.get("content-encoding").and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("aws-chunked"));
+            let checksum = req.headers.keys().any(|k| k.as_str().starts_with("x-amz-checksum-") || k.as_str() == "x-amz-sdk-checksum-algorithm");
+            if chunked || checksum {
+                return Err(s3_error!(InvalidArgument, "aws-chunked encoding and request checksums are not supported."));
+            }
+        }
         let Some(t) = st.tokens.get(&creds.access_key) else { return Err(s3_error!(InvalidAccessKeyId)) };
         if t.expires_at <= SystemTime::now() {
             return Err(s3_error!(ExpiredToken, "The provided token has expired."));
@@ -59,6 +69,15 @@ impl Store {
         }
     }
 
+    /// OSS answers ETags in upper case.
+    fn oss_case(&self, etag: &mut Option<ETag>) {
+        if self.state.lock().unwrap().config.oss {
+            if let Some(ETag::Strong(s)) = etag {
+                *s = s.to_ascii_uppercase();
+            }
+        }
+    }
+
     fn size_on_disk(&self, bucket: &str, key: &str) -> u64 {
         let st = self.state.lock().unwrap();
         std::fs::metadata(st.storage_root.join(bucket).join(key)).map(|m| m.len()).unwrap_or(0)
@@ -70,7 +89,8 @@ impl S3 for Store {
     async fn put_object(&self, req: S3Request<PutObjectInput>) -> S3Result<S3Response<PutObjectOutput>> {
         self.check(&req)?;
         let (bucket, key) = (req.input.bucket.clone(), req.input.key.clone());
-        let out = self.fs.put_object(account(req)).await?;
+        let mut out = self.fs.put_object(account(req)).await?;
+        self.oss_case(&mut out.output.e_tag);
         let size = self.size_on_disk(&bucket, &key);
         self.record(&key, out.output.e_tag.as_ref(), size);
         Ok(out)
@@ -122,7 +142,9 @@ impl S3 for Store {
         if !self.state.lock().unwrap().multipart.contains_key(&req.input.upload_id) {
             return Err(s3_error!(NoSuchUpload));
         }
-        self.fs.upload_part(account(req)).await
+        let mut out = self.fs.upload_part(account(req)).await?;
+        self.oss_case(&mut out.output.e_tag);
+        Ok(out)
     }
 
     async fn list_parts(&self, req: S3Request<ListPartsInput>) -> S3Result<S3Response<ListPartsOutput>> {
@@ -147,6 +169,7 @@ impl S3 for Store {
         if let Some(fut) = out.output.future.take() {
             out.output = fut.await?;
         }
+        self.oss_case(&mut out.output.e_tag);
         let size = self.size_on_disk(&bucket, &key);
         self.record(&key, out.output.e_tag.as_ref(), size);
         self.state.lock().unwrap().commit(Op::EndMultipart { id });

@@ -148,19 +148,24 @@ async fn an_upload_dropped_midway_resumes_and_aborts_what_it_left() {
         _ = run => panic!("the upload finished before it could be interrupted"),
         _ = async { while seen.bytes_done.load(std::sync::atomic::Ordering::Relaxed) < 30 * MIB { tokio::time::sleep(Duration::from_millis(5)).await } } => {}
     }
-    // An orphan the journal never heard of, as a crash between create and journal would leave.
+    // An orphan the journal never heard of, as a crash between create and journal would leave: of
+    // one of this upload's files, under a prefix this upload used.
     let token = c.obtain_token().await.unwrap();
     let s3 = s3(&token);
-    s3.create_multipart_upload().bucket(&token.cloud_bucket_name).key(token.object_key("orphan.bin")).send().await.unwrap();
-    // …but the orphan must be under a prefix this upload used: register that prefix.
+    s3.create_multipart_upload().bucket(&token.cloud_bucket_name).key(token.object_key("航测 2024/scan.LDR")).send().await.unwrap();
     UploadJournal::new(db.clone()).note_prefix(1, token.store_path.trim_end_matches("/{fileName}")).unwrap();
+    // And another client's upload under the same prefix: not ours to abort.
+    let theirs = s3.create_multipart_upload().bucket(&token.cloud_bucket_name).key(token.object_key("someone-else.bin")).send().await.unwrap();
     let in_progress = sb.inspect(|s| s.multipart.len());
-    assert!(in_progress >= 1);
+    assert!(in_progress >= 2);
 
     let report = uploader(c, UploadJournal::new(db), resource.clone(), opts.clone()).0.run(&ds).await.unwrap();
     assert!(report.complete(), "{:?}", report.failed);
     assert!(report.sent_bytes < ds.total_bytes, "completed parts and files were not sent again");
     assert!(report.orphans_aborted >= 1);
+    let their_id = theirs.upload_id().unwrap().to_string();
+    assert!(sb.inspect(|s| s.multipart.contains_key(&their_id)), "another client's multipart upload was left alone");
+    s3.abort_multipart_upload().bucket(&token.cloud_bucket_name).key(token.object_key("someone-else.bin")).upload_id(&their_id).send().await.unwrap();
     assert_exact(&sb, dir.path(), &resource, opts.part_size, opts.multipart_threshold).await;
 }
 

@@ -2,9 +2,9 @@
 
 use crate::error::CmdResult;
 use tauri::{AppHandle, Runtime, State};
-use terradesk_core::desk::Catalog;
+use terradesk_core::desk::{Catalog, JobPlace};
 use terradesk_core::settings::Settings;
-use terradesk_core::{Desk, Error};
+use terradesk_core::{Desk, Error, JobId};
 
 /// The fixed choices (regions, languages, kinds, presets) and the version.
 #[tauri::command]
@@ -26,16 +26,14 @@ pub async fn set_language(desk: State<'_, Desk>, language: String) -> CmdResult<
     Ok(desk.set_language(language).await?)
 }
 
-/// Show a file or folder in the system's file manager.
+/// Show one of a job's places (its folder, its result, its ZIP) in the system's file manager. The
+/// page names the job and the place, never a path.
 #[tauri::command]
 #[specta::specta]
-pub fn reveal<R: Runtime>(app: AppHandle<R>, path: String) -> CmdResult<()> {
+pub fn reveal<R: Runtime>(app: AppHandle<R>, desk: State<'_, Desk>, id: JobId, place: JobPlace) -> CmdResult<()> {
     use tauri_plugin_opener::OpenerExt;
-    let p = std::path::PathBuf::from(&path);
-    if !p.exists() {
-        return Err(Error::Gone { path }.into());
-    }
-    app.opener().reveal_item_in_dir(&p).map_err(|e| Error::OpenFailed { path, reason: e.to_string() }.into())
+    let p = desk.job_path(id, place)?;
+    app.opener().reveal_item_in_dir(&p).map_err(|e| Error::OpenFailed { path: p.display().to_string(), reason: e.to_string() }.into())
 }
 
 /// Open the folder holding TerraDesk's log files.

@@ -7,6 +7,7 @@ import {
   commands,
   type JobParameters,
   type JobId,
+  type JobPlace,
   type UserError as AppError,
   type Region,
   type Result,
@@ -137,7 +138,7 @@ export const api = {
 
   getSettings: () => call(() => commands.getSettings()),
   setLanguage: (language: LanguagePreference) => call(() => commands.setLanguage(language)),
-  reveal: (path: string) => call(() => commands.reveal(path)),
+  reveal: (id: JobId, place: JobPlace) => call(() => commands.reveal(id, place)),
   openLogFolder: () => call(() => commands.openLogFolder()),
   notify: (title: string, body: string) => plain(() => commands.notify(title, body)),
 };

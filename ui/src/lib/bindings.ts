@@ -243,11 +243,12 @@ async setLanguage(language: string) : Promise<Result<Settings, UserError>> {
 }
 },
 /**
- * Show a file or folder in the system's file manager.
+ * Show one of a job's places (its folder, its result, its ZIP) in the system's file manager. The
+ * page names the job and the place, never a path.
  */
-async reveal(path: string) : Promise<Result<null, UserError>> {
+async reveal(id: JobId, place: JobPlace) : Promise<Result<null, UserError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("reveal", { path }) };
+    return { status: "ok", data: await TAURI_INVOKE("reveal", { id, place }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -283,7 +284,7 @@ deskUpdate: "desk-update"
 
 /** user-defined constants **/
 
-export const CODES = {"errors":["auth.no_keys","auth.key_empty","auth.key_too_long","auth.key_spaces","auth.key_characters","auth.secret_missing","auth.keychain","auth.wrong_keys","auth.clock_skew","auth.storage_denied","net.unreachable","net.timeout","server.error","server.bad_answer","server.refused","server.not_found","server.rate_limited","job.limit_reached","job.params_refused","job.not_found","job.wrong_state","job.no_result","job.not_downloaded","job.unreadable","job.busy","job.failed_on_server","dataset.not_found","dataset.not_a_folder","dataset.unreadable","dataset.empty","dataset.too_few_photos","dataset.too_many_photos","dataset.no_lidar","dataset.lidar_too_large","upload.incomplete","upload.file_unreadable","upload.file_changing","params.invalid","params.unknown","params.bad_value","params.unknown_preset","params.preset_kind","params.unknown_kind","export.empty","download.failed","download.corrupt","download.no_url","disk.full","disk.io","disk.newer_database","path.not_allowed","app.open_failed","app.gone","app.unknown_language","input.unknown_region","input.bad_address","sandbox.unavailable","cli.usage","cancelled","internal"],"notes":["note.created","note.retry_of","note.state_changed","note.resource_created","note.resource_found","note.uploading","note.uploaded","note.remote_job_created","note.remote_job_found","note.started","note.queued","note.server_status","note.server_failed","note.stopped","note.stopped_locally","note.downloading","note.downloaded","note.download_paused","note.exported"]} as const;
+export const CODES = {"errors":["auth.no_keys","auth.key_empty","auth.key_too_long","auth.key_spaces","auth.key_characters","auth.secret_missing","auth.keychain","auth.wrong_keys","auth.clock_skew","auth.storage_denied","net.unreachable","net.timeout","server.error","server.bad_answer","server.refused","server.not_found","server.rate_limited","job.limit_reached","job.params_refused","job.not_found","job.wrong_state","job.no_result","job.not_downloaded","job.unreadable","job.busy","job.changed","job.failed_on_server","dataset.not_found","dataset.not_a_folder","dataset.not_survey","dataset.unreadable","dataset.empty","dataset.too_few_photos","dataset.too_many_photos","dataset.no_lidar","dataset.lidar_too_large","upload.incomplete","upload.file_unreadable","upload.file_changing","params.invalid","params.unknown","params.bad_value","params.unknown_preset","params.preset_kind","params.unknown_kind","export.empty","download.failed","download.corrupt","download.no_url","disk.full","disk.io","disk.newer_database","path.not_allowed","app.open_failed","app.gone","app.unknown_language","input.unknown_region","input.bad_address","sandbox.unavailable","cli.usage","cancelled","internal"],"notes":["note.created","note.retry_of","note.state_changed","note.resource_created","note.resource_found","note.uploading","note.uploaded","note.remote_job_created","note.remote_job_found","note.started","note.queued","note.server_status","note.server_failed","note.stopped","note.stopped_locally","note.downloading","note.downloaded","note.download_paused","note.exported"]} as const;
 
 /** user-defined types **/
 
@@ -334,7 +335,7 @@ export type DownloadReport = { folder: string; files: number; bytes: number;
  * Already complete from an earlier run.
  */
 skippedExisting: number; refused: RefusedFile[] }
-export type ErrorCode = "auth.no_keys" | "auth.key_empty" | "auth.key_too_long" | "auth.key_spaces" | "auth.key_characters" | "auth.secret_missing" | "auth.keychain" | "auth.wrong_keys" | "auth.clock_skew" | "auth.storage_denied" | "net.unreachable" | "net.timeout" | "server.error" | "server.bad_answer" | "server.refused" | "server.not_found" | "server.rate_limited" | "job.limit_reached" | "job.params_refused" | "job.not_found" | "job.wrong_state" | "job.no_result" | "job.not_downloaded" | "job.unreadable" | "job.busy" | "job.failed_on_server" | "dataset.not_found" | "dataset.not_a_folder" | "dataset.unreadable" | "dataset.empty" | "dataset.too_few_photos" | "dataset.too_many_photos" | "dataset.no_lidar" | "dataset.lidar_too_large" | "upload.incomplete" | "upload.file_unreadable" | "upload.file_changing" | "params.invalid" | "params.unknown" | "params.bad_value" | "params.unknown_preset" | "params.preset_kind" | "params.unknown_kind" | "export.empty" | "download.failed" | "download.corrupt" | "download.no_url" | "disk.full" | "disk.io" | "disk.newer_database" | "path.not_allowed" | "app.open_failed" | "app.gone" | "app.unknown_language" | "input.unknown_region" | "input.bad_address" | "sandbox.unavailable" | "cli.usage" | "cancelled" | "internal"
+export type ErrorCode = "auth.no_keys" | "auth.key_empty" | "auth.key_too_long" | "auth.key_spaces" | "auth.key_characters" | "auth.secret_missing" | "auth.keychain" | "auth.wrong_keys" | "auth.clock_skew" | "auth.storage_denied" | "net.unreachable" | "net.timeout" | "server.error" | "server.bad_answer" | "server.refused" | "server.not_found" | "server.rate_limited" | "job.limit_reached" | "job.params_refused" | "job.not_found" | "job.wrong_state" | "job.no_result" | "job.not_downloaded" | "job.unreadable" | "job.busy" | "job.changed" | "job.failed_on_server" | "dataset.not_found" | "dataset.not_a_folder" | "dataset.not_survey" | "dataset.unreadable" | "dataset.empty" | "dataset.too_few_photos" | "dataset.too_many_photos" | "dataset.no_lidar" | "dataset.lidar_too_large" | "upload.incomplete" | "upload.file_unreadable" | "upload.file_changing" | "params.invalid" | "params.unknown" | "params.bad_value" | "params.unknown_preset" | "params.preset_kind" | "params.unknown_kind" | "export.empty" | "download.failed" | "download.corrupt" | "download.no_url" | "disk.full" | "disk.io" | "disk.newer_database" | "path.not_allowed" | "app.open_failed" | "app.gone" | "app.unknown_language" | "input.unknown_region" | "input.bad_address" | "sandbox.unavailable" | "cli.usage" | "cancelled" | "internal"
 export type ExportReport = { path: string; entries: number; bytes: number; 
 /**
  * What was moved to fit the Terra layout: (from, to).
@@ -406,6 +407,22 @@ export type JobKind =
  * A job's parameters: the values the user set; everything else takes its default.
  */
 export type JobParameters = { kind: JobKind; values: Partial<{ [key in string]: JsonValue }> }
+/**
+ * Which of a job's places.
+ */
+export type JobPlace = 
+/**
+ * The survey folder it uploads.
+ */
+"dataset" | 
+/**
+ * Where its result was downloaded.
+ */
+"results" | 
+/**
+ * Its Terra ZIP.
+ */
+"zip"
 export type JobRecord = { id: JobId; 
 /**
  * Goes up by one with every saved change.

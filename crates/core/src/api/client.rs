@@ -64,7 +64,9 @@ impl ClientBuilder {
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(Error::InvalidAddress { value: host.clone() });
         }
+        // Redirects are not followed: a signed call answered elsewhere is not the service's answer.
         let mut http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
             .user_agent(concat!("TerraDesk/", env!("CARGO_PKG_VERSION")));
@@ -152,13 +154,18 @@ impl Client {
         what: &str,
     ) -> Result<serde_json::Value> {
         let body = body.unwrap_or_default();
-        let url = format!("{}{}", self.host, path_and_query);
+        // Sign the path exactly as it will be sent: the URL parser may normalise what was given.
+        let url = url::Url::parse(&format!("{}{}", self.host, path_and_query)).map_err(|_| Error::usage(format!("\"{path_and_query}\" is not a path")))?;
+        let sent_path = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        };
         let mut attempt = 0;
         loop {
             // Sign each attempt afresh: the Date must be current.
             let h = signing::sign(
                 method.as_str(),
-                path_and_query,
+                &sent_path,
                 &body,
                 &self.credentials.access_key,
                 &self.credentials.secret_key,
@@ -166,7 +173,7 @@ impl Client {
             );
             let mut req = self
                 .http
-                .request(method.clone(), &url)
+                .request(method.clone(), url.clone())
                 .header("Date", &h.date)
                 .header("Digest", &h.digest)
                 .header("Authorization", &h.authorization)
@@ -180,12 +187,29 @@ impl Client {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     let date = resp.headers().get("date").and_then(|v| v.to_str().ok()).map(str::to_string);
+                    let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
                     match resp.bytes().await {
                         Ok(bytes) => {
                             tracing::debug!(%method, path = path_and_query, status, ms = started.elapsed().as_millis() as u64, "TerraAPI call");
-                            let r = classify_response(status, date.as_deref(), self.now(), &bytes, what);
-                            let retryable = matches!(r, Err(Error::Server { .. })) && idem == Idempotence::Safe;
+                            let r = match classify_response(status, date.as_deref(), self.now(), &bytes, what) {
+                                Err(Error::RateLimited { .. }) => Err(Error::RateLimited { retry_after_secs: Some(retry_after.unwrap_or(1)) }),
+                                r => r,
+                            };
+                            // Throttled: the request was not served, whatever it was. A server
+                            // error or an answer that is not the service's (a captive portal): the
+                            // request may have been served, so only what is safe to repeat is.
+                            let retryable = match &r {
+                                Err(Error::RateLimited { .. }) => true,
+                                Err(Error::Server { .. } | Error::BadAnswer { .. }) => idem == Idempotence::Safe,
+                                _ => false,
+                            };
                             match r {
+                                Err(Error::RateLimited { retry_after_secs: Some(s) }) if attempt + 1 < self.retry.attempts => {
+                                    let wait = Duration::from_secs(s.min(30));
+                                    tracing::info!(%method, path = path_and_query, ?wait, "throttled by the server; waiting as it asks");
+                                    tokio::time::sleep(wait).await;
+                                    Error::RateLimited { retry_after_secs: Some(s) }
+                                }
                                 Err(e) if retryable && attempt + 1 < self.retry.attempts => e,
                                 r => return r,
                             }
@@ -263,9 +287,10 @@ impl Client {
     /// `POST /v2/store/upload_callback`: register uploaded files to a resource.
     pub async fn upload_callback(&self, resource_uuid: &str, callback_param: &str, files: &[CallbackFile]) -> Result<Vec<FileInfo>> {
         let body = serde_json::json!({ "resourceUUID": resource_uuid, "callbackParam": callback_param, "files": files });
-        // Registering the same name with the same ETag twice is harmless: safe to repeat.
+        // Not repeated blindly: a registration whose answer was lost may have been made. The
+        // registrar asks the server what it has before sending again.
         let v: serde_json::Value = self
-            .call(reqwest::Method::POST, "/v2/store/upload_callback", Self::json(&body), Idempotence::Safe, "The resource")
+            .call(reqwest::Method::POST, "/v2/store/upload_callback", Self::json(&body), Idempotence::Create, "The resource")
             .await?;
         Ok(serde_json::from_value(v).unwrap_or_default())
     }
@@ -329,16 +354,27 @@ impl Client {
         self.call(reqwest::Method::GET, &format!("/v2/files{}", query.to_query_string()), None, Idempotence::Safe, "The file list").await
     }
 
-    /// Every file of a resource, through all pages, with download URLs.
+    /// Every file of a resource, through all pages, with download URLs. The server's word on
+    /// how many there are bounds the pages asked for: a list that never ends is cut, not followed.
     pub async fn all_files_of(&self, resource_uuid: &str) -> Result<Vec<FileInfo>> {
-        let mut out = Vec::new();
+        let mut out: Vec<FileInfo> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         let mut page = 1;
+        let mut last_page: Option<i64> = None;
         loop {
             let q = ListQuery::page(page, 100).with("resourceUuid", resource_uuid).with("needURL", "true");
             let p = self.list_files(&q).await?;
             let more = p.has_more();
-            out.extend(p.list);
-            if !more {
+            let rows = p.rows.max(1);
+            let bound = *last_page.get_or_insert_with(|| (p.total.max(0) + rows - 1) / rows + 1);
+            let before = out.len();
+            for f in p.list {
+                if seen.insert(f.uuid.clone()) {
+                    out.push(f);
+                }
+            }
+            // No new file on a page, or more pages than the total allows: the list has ended.
+            if !more || out.len() == before || page as i64 >= bound {
                 return Ok(out);
             }
             page += 1;

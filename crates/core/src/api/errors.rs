@@ -27,6 +27,10 @@ pub fn classify_response(
     let envelope: Option<Envelope> = serde_json::from_slice(body).ok();
     let result: Option<EnvelopeResult> = envelope.as_ref().and_then(|e| e.result.clone());
 
+    // Throttled (a gateway's 429, enveloped or not).
+    if status == 429 {
+        return Err(Error::RateLimited { retry_after_secs: None });
+    }
     // The gateway's bare auth errors: {"message": "..."} with 401/403.
     if result.is_none() && (status == 401 || status == 403) {
         let message = serde_json::from_slice::<serde_json::Value>(body)
@@ -61,8 +65,15 @@ pub fn classify_response(
         None if status >= 500 => Err(Error::Server { detail: format!("HTTP {status}") }),
         None if status == 404 => Err(Error::NotFound { what: what.to_string() }),
         None if (200..300).contains(&status) => {
-            // Some answers may come without the envelope: accept plain JSON data.
-            Ok(serde_json::from_slice(body).unwrap_or_default())
+            // Some answers may come without the envelope: plain JSON data is taken as it is. Anything
+            // else (a captive portal's login page, a proxy's notice) is not the service's answer.
+            if body.iter().all(|b| b.is_ascii_whitespace()) {
+                return Ok(serde_json::Value::Null);
+            }
+            match serde_json::from_slice::<serde_json::Value>(body) {
+                Ok(v) => Ok(v),
+                Err(_) => Err(Error::BadAnswer { what: what.to_string(), detail: format!("HTTP {status}, not JSON: {}", String::from_utf8_lossy(&body[..body.len().min(120)]).trim()) }),
+            }
         }
         None => Err(Error::Refused {
             api_code: status as i64,
@@ -108,6 +119,16 @@ mod tests {
         assert_eq!(kind(200, 102116), ErrorCode::Refused);
         let ok = classify_response(200, None, now(), br#"{"result":{"code":0},"data":{"a":1},"extra":2}"#, "x").unwrap();
         assert_eq!(ok["a"], 1);
+    }
+
+    #[test]
+    fn an_html_page_answering_200_is_not_success_and_429_is_throttling() {
+        let e = classify_response(200, None, now(), b"<!doctype html><html><body>Sign in</body></html>", "Job J").unwrap_err();
+        assert_eq!(e.code(), ErrorCode::BadAnswer);
+        assert_eq!(classify_response(429, None, now(), br#"{"message":"API rate limit exceeded"}"#, "x").unwrap_err().code(), ErrorCode::RateLimited);
+        // Plain JSON without the envelope, and an empty body, are taken as they are.
+        assert_eq!(classify_response(200, None, now(), br#"{"a":1}"#, "x").unwrap()["a"], 1);
+        assert_eq!(classify_response(200, None, now(), b"", "x").unwrap(), serde_json::Value::Null);
     }
 
     #[test]

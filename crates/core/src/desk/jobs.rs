@@ -16,9 +16,35 @@ use crate::{Error, Region, Result};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// Which of a job's places.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum JobPlace {
+    /// The survey folder it uploads.
+    Dataset,
+    /// Where its result was downloaded.
+    Results,
+    /// Its Terra ZIP.
+    Zip,
+}
+
+/// A survey folder, not the whole disk or the system: a folder given by the page (dropped, picked)
+/// or typed is refused when it is the root, a system folder, or the home folder itself.
+pub fn check_survey_folder(folder: &Path) -> Result<()> {
+    let real = folder.canonicalize().unwrap_or_else(|_| folder.to_path_buf());
+    let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
+    let system: &[&str] = if cfg!(windows) { &["C:\\", "C:\\Windows", "C:\\Program Files", "C:\\Program Files (x86)"] } else { &["/", "/etc", "/proc", "/sys", "/dev", "/boot", "/usr", "/bin", "/sbin", "/lib", "/var", "/System", "/Library"] };
+    let refused = system.iter().any(|s| real == Path::new(s)) || real.starts_with("/proc") || real.starts_with("/sys") || real.starts_with("/dev") || home.as_deref() == Some(real.as_path());
+    if refused {
+        return Err(Error::NotASurvey { path: real.display().to_string() });
+    }
+    Ok(())
+}
+
 impl Desk {
     /// What a folder holds and whether it fits each kind (blocking work off the runtime).
     pub async fn scan(&self, folder: &Path) -> Result<DatasetSummary> {
+        check_survey_folder(folder)?;
         let folder = folder.to_path_buf();
         tokio::task::spawn_blocking(move || dataset::scan(&folder).map(|ds| DatasetSummary::of(&ds, &folder))).await.map_err(Error::internal)?
     }
@@ -50,15 +76,31 @@ impl Desk {
         self.inner.store.get(id)
     }
 
+    /// Run `task` for job `id` in the background, holding the job's lease (one process drives a
+    /// job at a time: the app and a terminal cannot both run it).
     fn spawn(&self, id: JobId, kind: TaskKind, control: Control, tracker: Arc<Tracker>, task: impl std::future::Future<Output = Outcome> + Send + 'static) -> Result<TaskHandle> {
+        if self.inner.runner.info(id).is_some() {
+            return Err(Error::JobBusy { id: id.0 });
+        }
+        self.inner.store.lease(id, &self.inner.owner, super::LEASE_SECS)?;
         let desk = self.clone();
-        let handle = self.inner.runner.spawn(id, kind, control, tracker, task, move |id, outcome| {
+        let spawned = self.inner.runner.spawn(id, kind, control, tracker, task, move |id, outcome| {
+            if let Err(e) = desk.inner.store.release(id, &desk.inner.owner) {
+                tracing::warn!(job = id.0, error = %e, "could not give the job's lease back");
+            }
             // The job as it ended, with nothing running for it; then what the task reports.
             if let Ok(j) = desk.inner.store.get(id) {
                 desk.emit_job(&j);
             }
             desk.emit(DeskEvent::Ended { id, end: super::views::TaskEnd::of(outcome) });
-        })?;
+        });
+        let handle = match spawned {
+            Ok(h) => h,
+            Err(e) => {
+                let _ = self.inner.store.release(id, &self.inner.owner);
+                return Err(e);
+            }
+        };
         // Followers see that something runs now.
         if let Ok(j) = self.job(id) {
             self.emit_job(&j);
@@ -75,6 +117,7 @@ impl Desk {
 
     /// Create a job from a folder in the region in use, and start it.
     pub async fn start_job(&self, name: &str, folder: &Path, params: &JobParameters) -> Result<JobView> {
+        check_survey_folder(folder)?;
         let region = self.region().await?;
         let target = self.target(region).await?;
         let store = self.inner.store.clone();
@@ -169,6 +212,22 @@ impl Desk {
         Ok(JobView::new(seq, job, &events, self.inner.runner.info(id)))
     }
 
+    /// A place of a job's on disk, to show in the file manager: only the job's own (its folder, its
+    /// result folder, its ZIP), never a path the page names.
+    pub fn job_path(&self, id: JobId, what: JobPlace) -> Result<PathBuf> {
+        let job = self.job(id)?;
+        let path = match what {
+            JobPlace::Dataset => Some(job.dataset.clone()),
+            JobPlace::Results => job.download_dir.clone(),
+            JobPlace::Zip => job.export_path.clone(),
+        };
+        let path = path.map(PathBuf::from).ok_or_else(|| Error::Gone { path: format!("job {id}") })?;
+        if !path.exists() {
+            return Err(Error::Gone { path: path.display().to_string() });
+        }
+        Ok(path)
+    }
+
     /// Every job, newest first.
     pub fn list(&self) -> Result<Vec<JobView>> {
         let seq = self.next_seq();
@@ -255,13 +314,30 @@ impl Desk {
         }
         let region = self.region().await?;
         let (cloud, _) = self.cloud(region).await?;
+        let journal = &self.inner.journal;
         let resource = match resource {
             Some(r) => r,
-            None => match self.inner.journal.latest_for_root(&ds.root)? {
-                Some((_, r, state)) if state != "complete" && state != "cancelled" => r,
-                _ => {
-                    let name = name.unwrap_or_else(|| folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "survey".into()));
-                    cloud.create_input(&name).await?
+            None => match journal.latest_for_root(&ds.root, cloud.host())? {
+                Some(u) if !u.resource_uuid.is_empty() && u.state != "complete" && u.state != "cancelled" => u.resource_uuid,
+                latest => {
+                    // The intent first, then the create: a rerun after a crash finds the resource
+                    // by its marker instead of making a second one.
+                    let (upload, marker) = match latest {
+                        Some(u) if u.resource_uuid.is_empty() && u.marker.is_some() => (u.id, u.marker.unwrap_or_default()),
+                        _ => {
+                            let marker = format!("td-{:08x}", rand::random::<u32>());
+                            (journal.intend_upload(&ds.root, cloud.host(), &marker)?, marker)
+                        }
+                    };
+                    let r = match cloud.find_input(&marker).await? {
+                        Some(r) => r,
+                        None => {
+                            let name = name.unwrap_or_else(|| folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "survey".into()));
+                            cloud.create_input(&format!("{name} ({marker})")).await?
+                        }
+                    };
+                    journal.set_upload_resource(upload, &r)?;
+                    r
                 }
             },
         };

@@ -11,6 +11,7 @@ mod jobs;
 pub mod sandbox;
 pub mod views;
 
+pub use jobs::{check_survey_folder, JobPlace};
 pub use sandbox::{LocalSandbox, SandboxLauncher, SandboxSource};
 pub use views::{Catalog, DatasetSummary, DeskEvent, JobDetail, JobView, KindProblems, Step, StepId, StepStatus, TaskEnd};
 
@@ -80,10 +81,15 @@ struct Inner {
     options: PipelineOptions,
     sandbox_options: PipelineOptions,
     http: reqwest::Client,
+    /// Who this process is, for the leases it takes on jobs.
+    owner: String,
 }
 
 /// Progress events go out this often while a task runs.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+/// A job's lease lasts this long, renewed every `LEASE_RENEW_TICKS` progress ticks.
+pub(crate) const LEASE_SECS: i64 = 30;
+const LEASE_RENEW_TICKS: u32 = 40;
 
 impl Desk {
     /// Open the data folder (creating and migrating the database). Call within a Tokio runtime.
@@ -109,6 +115,7 @@ impl Desk {
             options: config.options,
             sandbox_options: config.sandbox_options,
             http: crate::results::download::http_client()?,
+            owner: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()),
         });
         tokio::spawn(progress_ticker(Arc::downgrade(&inner)));
         Ok(Desk { inner })
@@ -220,9 +227,19 @@ impl Desk {
 async fn progress_ticker(inner: Weak<Inner>) {
     let mut every = tokio::time::interval(PROGRESS_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut ticks = 0u32;
     loop {
         every.tick().await;
         let Some(inner) = inner.upgrade() else { return };
+        ticks = ticks.wrapping_add(1);
+        if ticks % LEASE_RENEW_TICKS == 0 {
+            // The heartbeat: this process still drives its jobs.
+            for id in inner.runner.running() {
+                if let Err(e) = inner.store.lease(id, &inner.owner, LEASE_SECS) {
+                    tracing::warn!(job = id.0, error = %e, "could not renew the job's lease");
+                }
+            }
+        }
         if inner.events.receiver_count() == 0 {
             continue;
         }

@@ -62,6 +62,7 @@ impl Machine {
             id,
             Change {
                 state: Some(JobState::Downloading),
+                from: Some(job.state),
                 download_dir: Some(dest.display().to_string()),
                 outputs: Some(outputs.clone()),
                 note: Some(Note::Downloading { folder: dest.display().to_string() }),
@@ -80,16 +81,16 @@ impl Machine {
             Ok(report) => {
                 self.point(Point::AfterDownload)?;
                 let refused = report.refused.len() as u32;
-                self.set(id, Change { state: Some(JobState::Downloaded), note: Some(Note::Downloaded { files: report.files, refused }), error: Some(None), ..Default::default() })?;
+                self.set(id, Change { state: Some(JobState::Downloaded), from: Some(JobState::Downloading), note: Some(Note::Downloaded { files: report.files, refused }), error: Some(None), ..Default::default() })?;
                 Ok(report)
             }
             Err(Error::Cancelled) => {
                 // Paused by the user (or the app closing): the .part files stay for next time.
-                self.set(id, Change { state: Some(JobState::Finished), note: Some(Note::DownloadPaused), ..Default::default() })?;
+                self.set(id, Change { state: Some(JobState::Finished), from: Some(JobState::Downloading), note: Some(Note::DownloadPaused), ..Default::default() })?;
                 Err(Error::Cancelled)
             }
             Err(e) => {
-                self.set(id, Change { state: Some(JobState::Finished), note: Some(Note::failed(&e)), error: Some(Some(UserError::from(&e))), ..Default::default() })?;
+                self.set(id, Change { state: Some(JobState::Finished), from: Some(JobState::Downloading), note: Some(Note::failed(&e)), error: Some(Some(UserError::from(&e))), ..Default::default() })?;
                 Err(e)
             }
         }
@@ -111,6 +112,7 @@ impl Machine {
             id,
             Change {
                 state: Some(JobState::Exported),
+                from: Some(job.state),
                 export_path: Some(report.path.clone()),
                 note: Some(Note::Exported { path: report.path.clone(), entries: report.entries, moved: report.moved.len() as u32 }),
                 ..Default::default()

@@ -36,6 +36,12 @@ pub struct PipelineOptions {
     /// How often a queued job tries to start again.
     pub queue_retry: Duration,
     pub download: crate::results::DownloadOptions,
+    /// Transient trouble (the network, a server error, throttling) is waited out with this,
+    /// step after step, before the job stops and says why.
+    pub transient: crate::retry::RetryPolicy,
+    /// After a start whose answer was lost, how many looks (`poll_min` apart) the job gets to show
+    /// it started before start is sent again: a service reports a just-started job late.
+    pub start_confirm_looks: u32,
 }
 
 impl Default for PipelineOptions {
@@ -46,6 +52,8 @@ impl Default for PipelineOptions {
             poll_max: Duration::from_secs(60),
             queue_retry: Duration::from_secs(30),
             download: Default::default(),
+            transient: crate::retry::RetryPolicy::new(10, Duration::from_secs(2), Duration::from_secs(60)),
+            start_confirm_looks: 10,
         }
     }
 }
@@ -56,6 +64,7 @@ impl PipelineOptions {
         self.poll_min = poll;
         self.poll_max = poll * 4;
         self.queue_retry = poll * 2;
+        self.transient = crate::retry::RetryPolicy::new(10, poll, poll * 8);
         self
     }
 }
@@ -112,14 +121,33 @@ impl Machine {
         result
     }
 
+    /// Step after step; transient trouble is waited out and the step taken again (a create is
+    /// looked up by its marker first, so nothing is made twice); a change made meanwhile by
+    /// another hand (a stop) is read, not overwritten.
     async fn advance_inner(&self, id: JobId) -> Result<JobRecord> {
+        let mut budget = self.opts.transient.budget();
+        loop {
+            match self.steps(id).await {
+                Err(Error::JobChanged { .. }) => continue,
+                Err(e) if e.is_transient() => {
+                    tracing::warn!(error = %e, "transient trouble; trying the step again");
+                    if !budget.wait().await {
+                        return Err(e);
+                    }
+                }
+                r => return r,
+            }
+        }
+    }
+
+    async fn steps(&self, id: JobId) -> Result<JobRecord> {
         let mut poll = self.opts.poll_min;
         loop {
             let job = self.store.get(id)?;
             match job.state {
                 JobState::Draft => {
                     self.ensure_resource(&job).await?;
-                    self.set(id, Change { state: Some(JobState::Uploading), note: Some(Note::Uploading), error: Some(None), ..Default::default() })?;
+                    self.set(id, Change { state: Some(JobState::Uploading), from: Some(job.state), note: Some(Note::Uploading), error: Some(None), ..Default::default() })?;
                 }
                 JobState::Uploading => {
                     if job.resource_uuid.is_none() {
@@ -215,12 +243,18 @@ impl Machine {
     async fn start(&self, id: JobId) -> Result<()> {
         let job = self.store.get(id)?;
         let uuid = job.remote_job_uuid.clone().ok_or_else(|| Error::internal("the job has no remote job yet"))?;
+        let started = Change { state: Some(JobState::Submitted), from: Some(job.state), note: Some(Note::Started), waiting_reason: Some(None), error: Some(None), ..Default::default() };
         if job.start_sent {
-            // Did the start reach the server before the interruption?
-            let remote = self.cloud.job(&uuid).await?;
-            if remote.status() != JobStatus::WaitingForStart {
-                self.set(id, Change { state: Some(JobState::Submitted), note: Some(Note::Started), waiting_reason: Some(None), ..Default::default() })?;
-                return Ok(());
+            // Did the start reach the server before the interruption? A service reports a job it
+            // just started as not started for a while: look a few times before starting again.
+            for look in 0..self.opts.start_confirm_looks.max(1) {
+                if look > 0 {
+                    tokio::time::sleep(self.opts.poll_min).await;
+                }
+                if self.cloud.job(&uuid).await?.status() != JobStatus::WaitingForStart {
+                    self.set(id, started)?;
+                    return Ok(());
+                }
             }
         }
         let parameters = job.parameters.to_parameters_string()?;
@@ -229,7 +263,13 @@ impl Machine {
         match self.cloud.start_job(&uuid, job.kind, job.resource_uuid.as_deref().unwrap_or_default(), &parameters).await {
             Ok(()) => {
                 self.point(Point::AfterStart)?;
-                self.set(id, Change { state: Some(JobState::Submitted), note: Some(Note::Started), waiting_reason: Some(None), error: Some(None), ..Default::default() })?;
+                self.set(id, started)?;
+                Ok(())
+            }
+            // "Already started": an earlier start did reach it (its status lagged). It runs.
+            Err(Error::Refused { api_code: 102003, .. }) => {
+                tracing::info!("the server says the job was already started; following it");
+                self.set(id, started)?;
                 Ok(())
             }
             Err(Error::TooManyJobs { .. }) => {
@@ -238,6 +278,7 @@ impl Machine {
                     id,
                     Change {
                         state: Some(JobState::Queued),
+                        from: Some(job.state),
                         start_sent: Some(false),
                         waiting_reason: Some(Some(Note::Queued.to_string())),
                         note: first.then_some(Note::Queued),
@@ -249,7 +290,7 @@ impl Machine {
             Err(e) => {
                 // Refused for good (parameters, resource): the job failed to start.
                 if matches!(e, Error::InvalidParameters { .. } | Error::NotFound { .. } | Error::Refused { .. }) {
-                    self.set(id, Change { state: Some(JobState::Failed), note: Some(Note::failed(&e)), error: Some(Some(UserError::from(&e))), ..Default::default() })?;
+                    self.set(id, Change { state: Some(JobState::Failed), from: Some(job.state), note: Some(Note::failed(&e)), error: Some(Some(UserError::from(&e))), ..Default::default() })?;
                 }
                 Err(e)
             }
@@ -281,6 +322,7 @@ impl Machine {
         let mut c = Change { remote: Some(remote_tuple), ..Default::default() };
         if state != job.state || remote_tuple.0 != job.remote_status {
             c.state = Some(state);
+            c.from = Some(job.state);
             c.note = Some(match status {
                 JobStatus::Failed => Note::ServerFailed { reason: remote.message.clone().unwrap_or_else(|| "no reason given".into()) },
                 s => Note::ServerStatus { status: s },
@@ -305,12 +347,12 @@ impl Machine {
             let _ = self.poll(&self.store.get(id)?).await;
             let job = self.store.get(id)?;
             if job.state != JobState::Stopped {
-                return self.set(id, Change::state(JobState::Stopped, Note::Stopped));
+                return self.set(id, Change { from: Some(job.state), ..Change::state(JobState::Stopped, Note::Stopped) });
             }
             return Ok(job);
         }
         if job.state.is_unfinished() {
-            return self.set(id, Change::state(JobState::Stopped, Note::StoppedLocally));
+            return self.set(id, Change { from: Some(job.state), ..Change::state(JobState::Stopped, Note::StoppedLocally) });
         }
         Err(Error::JobWrongState { id: id.0, state: job.state.as_str().into(), action: "stopped".into() })
     }

@@ -230,6 +230,9 @@ pub struct JobStore {
 #[derive(Default)]
 pub struct Change {
     pub state: Option<JobState>,
+    /// Compare and set: the change applies only while the job is still in this state (else
+    /// `JobChanged`, and nothing is saved).
+    pub from: Option<JobState>,
     /// What to say on the timeline.
     pub note: Option<Note>,
     pub resource_uuid: Option<String>,
@@ -371,22 +374,79 @@ impl JobStore {
             if let Some(v) = c.export_path {
                 push("export_path", Box::new(v));
             }
-            let sql = format!("UPDATE jobs SET {} WHERE id = ?1", sets.join(", "));
+            let mut sql = format!("UPDATE jobs SET {} WHERE id = ?1", sets.join(", "));
+            if let Some(from) = c.from {
+                vals.push(Box::new(from.as_str()));
+                sql.push_str(&format!(" AND state = ?{}", vals.len()));
+            }
             let params: Vec<&dyn rusqlite::ToSql> = vals.iter().map(|b| b.as_ref()).collect();
             if tx.execute(&sql, params.as_slice())? == 0 {
-                return Ok(false);
+                let now: Option<String> = tx.query_row("SELECT state FROM jobs WHERE id = ?1", [id.0], |r| r.get(0)).optional()?;
+                return Ok(now.map(Outcome::Changed).unwrap_or(Outcome::Missing));
             }
             if c.state.is_some() || c.note.is_some() {
                 let state: String = tx.query_row("SELECT state FROM jobs WHERE id = ?1", [id.0], |r| r.get(0))?;
                 insert_event(tx, id.0, now, &state, &c.note.unwrap_or(Note::StateChanged))?;
             }
-            Ok(true)
+            Ok(Outcome::Done)
         })?;
-        if !updated {
-            return Err(Error::JobNotFound { id: id.0 });
+        match updated {
+            Outcome::Done => self.get(id),
+            Outcome::Missing => Err(Error::JobNotFound { id: id.0 }),
+            Outcome::Changed(state) => Err(Error::JobChanged { id: id.0, state }),
         }
-        self.get(id)
     }
+
+    /// Take the job for `owner` (this process) for `ttl_secs`: granted when no other live process
+    /// holds it. A holder whose lease ran out, or (on this computer) whose process is gone, has lost it.
+    pub fn lease(&self, id: JobId, owner: &str, ttl_secs: i64) -> Result<()> {
+        let pid = std::process::id() as i64;
+        let granted = self.db.tx(|tx| {
+            let held: Option<(String, i64, i64)> =
+                tx.query_row("SELECT owner, pid, until FROM job_leases WHERE job_id = ?1", [id.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?;
+            let free = match &held {
+                None => true,
+                Some((o, _, _)) if o == owner => true,
+                Some((_, _, until)) if *until < now_unix() => true,
+                Some((_, p, _)) => !process_alive(*p),
+            };
+            if free {
+                tx.execute(
+                    "INSERT OR REPLACE INTO job_leases (job_id, owner, pid, until) VALUES (?1, ?2, ?3, ?4)",
+                    params![id.0, owner, pid, now_unix() + ttl_secs],
+                )?;
+            }
+            Ok(free)
+        })?;
+        if granted {
+            Ok(())
+        } else {
+            Err(Error::JobBusy { id: id.0 })
+        }
+    }
+
+    /// Give the job back (when `owner` holds it).
+    pub fn release(&self, id: JobId, owner: &str) -> Result<()> {
+        self.db.tx(|tx| tx.execute("DELETE FROM job_leases WHERE job_id = ?1 AND owner = ?2", params![id.0, owner]).map(|_| ()))
+    }
+}
+
+enum Outcome {
+    Done,
+    Missing,
+    Changed(String),
+}
+
+/// Whether process `pid` runs on this computer (where that can be told; else it is taken as alive
+/// and its lease runs out by itself).
+fn process_alive(pid: i64) -> bool {
+    if pid == std::process::id() as i64 {
+        return true;
+    }
+    if cfg!(target_os = "linux") {
+        return std::path::Path::new(&format!("/proc/{pid}")).exists();
+    }
+    true
 }
 
 fn insert_event(tx: &rusqlite::Transaction, job: i64, at: i64, state: &str, note: &Note) -> rusqlite::Result<()> {
@@ -437,6 +497,35 @@ mod tests {
         let j = store.get(j.id).unwrap();
         assert_eq!(j.state, JobState::Unreadable);
         assert!(j.unreadable.as_deref().unwrap().contains("hologram"));
+    }
+
+    #[test]
+    fn a_state_change_is_a_compare_and_set() {
+        let (_d, store) = store();
+        let j = store.insert("j", JobKind::Map2d, "/d", &JobParameters::new(JobKind::Map2d), Region::Sandbox, "h", None).unwrap();
+        store.update(j.id, Change { state: Some(JobState::Stopped), from: Some(JobState::Draft), ..Default::default() }).unwrap();
+        // A process that still thinks the job is a draft changes nothing.
+        let e = store.update(j.id, Change { state: Some(JobState::Uploading), from: Some(JobState::Draft), ..Default::default() }).unwrap_err();
+        assert_eq!(e, Error::JobChanged { id: j.id.0, state: "stopped".into() });
+        assert_eq!(store.get(j.id).unwrap().state, JobState::Stopped);
+    }
+
+    #[test]
+    fn one_process_holds_a_job_until_it_lets_go_or_dies() {
+        let (_d, store) = store();
+        let j = store.insert("j", JobKind::Map2d, "/d", &JobParameters::new(JobKind::Map2d), Region::Sandbox, "h", None).unwrap();
+        store.lease(j.id, "app", 30).unwrap();
+        store.lease(j.id, "app", 30).unwrap();
+        // Another owner of this same (live) process: refused.
+        assert_eq!(store.lease(j.id, "cli", 30).unwrap_err().code(), crate::ErrorCode::JobBusy);
+        store.release(j.id, "app").unwrap();
+        store.lease(j.id, "cli", 30).unwrap();
+        // A holder whose process is gone (a pid no process has) loses it at once.
+        store.db().tx(|tx| tx.execute("UPDATE job_leases SET pid = 999999999, owner = 'dead'", [])).unwrap();
+        store.lease(j.id, "app", 30).unwrap();
+        // And one whose time ran out.
+        store.db().tx(|tx| tx.execute("UPDATE job_leases SET owner = 'old', until = 0", [])).unwrap();
+        store.lease(j.id, "cli", 30).unwrap();
     }
 
     #[test]

@@ -58,10 +58,23 @@ fn looks_like_md5(s: &str) -> bool {
 }
 
 /// The HTTP client for result downloads: a connect timeout, no whole-transfer timeout (stalls are
-/// caught per read).
+/// caught per read), and redirects followed only where they are safe: the same host, or https.
 pub fn http_client() -> Result<reqwest::Client> {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(20))
+        .redirect(reqwest::redirect::Policy::custom(|attempt| {
+            let first = attempt.previous().first().cloned();
+            let to = attempt.url().clone();
+            if attempt.previous().len() > 5 {
+                return attempt.error("too many redirects");
+            }
+            let same_host = first.as_ref().is_some_and(|f| f.host_str() == to.host_str() && f.port_or_known_default() == to.port_or_known_default());
+            let downgrade = first.as_ref().is_some_and(|f| f.scheme() == "https") && to.scheme() != "https";
+            if downgrade || !(same_host || to.scheme() == "https") {
+                return attempt.error(format!("a redirect to {} is not followed", to.host_str().unwrap_or("?")));
+            }
+            attempt.follow()
+        }))
         .user_agent(concat!("TerraDesk/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| Error::internal(format!("HTTP client: {e}")))
@@ -86,29 +99,39 @@ impl Downloader {
         self.tracker.bytes_total.store(total, Ordering::Relaxed);
         self.tracker.files_total.store(plan.len() as u64, Ordering::Relaxed);
         let files_total = plan.len() as u32;
-        let results: Vec<Result<bool>> = futures::stream::iter(plan.into_iter().map(|(f, path)| async move {
-            let existed = self.one(&f, &path).await?;
+        let results: Vec<(RemoteFile, Result<Got>)> = futures::stream::iter(plan.into_iter().map(|(f, path)| async move {
+            let got = self.one(&f, &path).await;
             self.tracker.files_done.fetch_add(1, Ordering::Relaxed);
-            Ok(existed)
+            (f, got)
         }))
         .buffer_unordered(self.opts.parallel.max(1))
         .collect()
         .await;
+        let mut refused = refused;
         let mut skipped = 0;
-        for r in results {
-            if r? {
-                skipped += 1;
+        for (f, r) in results {
+            match r? {
+                Got::Existed => skipped += 1,
+                Got::Done => {}
+                // One entry this computer or the policy will not take does not stop the rest.
+                Got::Refused(reason) => {
+                    tracing::warn!(name = %f.name, %reason, "refused a result file");
+                    refused.push(RefusedFile { name: f.name.clone(), reason });
+                }
             }
         }
-        Ok(DownloadReport { folder: dest.display().to_string(), files: files_total, bytes: total, skipped_existing: skipped, refused })
+        let files = files_total - refused.len().min(files_total as usize) as u32;
+        Ok(DownloadReport { folder: dest.display().to_string(), files, bytes: total, skipped_existing: skipped, refused })
     }
 
-    /// One file. Returns whether it was already complete.
-    async fn one(&self, f: &RemoteFile, path: &Path) -> Result<bool> {
+    /// One file.
+    async fn one(&self, f: &RemoteFile, path: &Path) -> Result<Got> {
         let size = f.size;
         let checksum = f.checksum.clone().map(|c| c.to_ascii_lowercase()).filter(|c| looks_like_md5(c));
         if let Some(parent) = path.parent() {
-            tokio::fs::create_dir_all(parent).await.map_err(|e| Error::storage("create the folder", parent, e))?;
+            if let Err(e) = tokio::fs::create_dir_all(parent).await {
+                return refusable(e, parent, "create the folder");
+            }
         }
         // Complete from an earlier run?
         if let (Ok(m), Some(s)) = (tokio::fs::metadata(path).await, size) {
@@ -118,7 +141,7 @@ impl Downloader {
             };
             if m.len() == s && same {
                 self.tracker.add_bytes(s);
-                return Ok(true);
+                return Ok(Got::Existed);
             }
         }
         let part = part_path(path);
@@ -149,9 +172,12 @@ impl Downloader {
                         continue;
                     }
                     tokio::fs::rename(&part, path).await.map_err(|e| Error::storage("save", path, e))?;
+                    crate::settings::sync_dir(path);
                     attempt.keep();
-                    return Ok(false);
+                    return Ok(Got::Done);
                 }
+                Err(Fetch::Refuse(reason)) => return Ok(Got::Refused(reason)),
+                Err(Fetch::Name(e)) => return refusable(e, path, "write"),
                 Err(Fetch::Local(e)) => return Err(e),
                 Err(Fetch::Cancelled) => return Err(Error::Cancelled),
                 Err(Fetch::Retry { reason, fresh_url, restart }) => {
@@ -185,6 +211,7 @@ impl Downloader {
         }
         let resp = match tokio::time::timeout(self.opts.stall_timeout, req.send()).await {
             Err(_) => return Err(Fetch::retry("the server did not answer in time")),
+            Ok(Err(e)) if e.is_redirect() => return Err(Fetch::Refuse(format!("the server sent the download elsewhere ({})", e.url().map(|u| u.as_str()).unwrap_or("?")))),
             Ok(Err(e)) => return Err(Fetch::retry(format!("connection failed: {e}"))),
             Ok(Ok(r)) => r,
         };
@@ -208,11 +235,11 @@ impl Downloader {
             .await
             .map_err(|e| Fetch::Local(Error::internal(e)))?
             .map_err(|e| Fetch::Local(Error::storage("read", part, e)))?;
-            let f = tokio::fs::OpenOptions::new().append(true).open(part).await.map_err(|e| Fetch::Local(Error::storage("write", part, e)))?;
+            let f = tokio::fs::OpenOptions::new().append(true).open(part).await.map_err(Fetch::Name)?;
             attempt.count(have);
             f
         } else {
-            tokio::fs::File::create(part).await.map_err(|e| Fetch::Local(Error::storage("write", part, e)))?
+            tokio::fs::File::create(part).await.map_err(Fetch::Name)?
         };
         let mut stream = resp.bytes_stream();
         loop {
@@ -280,8 +307,29 @@ impl Drop for Attempt<'_> {
 
 enum Fetch {
     Retry { reason: String, fresh_url: bool, restart: bool },
+    /// This entry is not taken (a redirect to another host): the others go on.
+    Refuse(String),
+    /// The partial file could not be made: the name may be one this file system refuses.
+    Name(std::io::Error),
     Local(Error),
     Cancelled,
+}
+
+/// What became of one file.
+enum Got {
+    Existed,
+    Done,
+    Refused(String),
+}
+
+/// A file system's refusal of a name refuses that entry; any other failure (a full disk, no
+/// permission) stops the download, with nothing lost.
+fn refusable(e: std::io::Error, path: &Path, action: &str) -> Result<Got> {
+    let name_problem = matches!(e.raw_os_error(), Some(36 | 22 | 84 | 123 | 206)) || e.kind() == std::io::ErrorKind::InvalidFilename;
+    if name_problem {
+        return Ok(Got::Refused(format!("this computer's file system will not take the name ({e})")));
+    }
+    Err(Error::storage(action, path, e))
 }
 
 impl Fetch {
@@ -290,7 +338,10 @@ impl Fetch {
     }
 }
 
-/// Where a file is written until it is complete.
+/// Where a file is written until it is complete: beside it, under a short hidden name of its own
+/// (no result file can be called so, and a long name stays within the file system's limit).
 pub fn part_path(path: &Path) -> PathBuf {
-    path.with_file_name(format!("{}.part", path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()))
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let digest = hex::encode(Md5::digest(name.as_bytes()));
+    path.with_file_name(format!(".{}{}", &digest[..16], super::names::PART_SUFFIX))
 }

@@ -44,7 +44,7 @@ fn files_under(dir: &Path) -> Result<Vec<String>> {
                 stack.push(e.path());
             } else if ft.is_file() {
                 let rel = e.path().strip_prefix(dir).expect("under dir").to_string_lossy().replace('\\', "/");
-                if !rel.ends_with(".part") && !rel.ends_with(".terradesk-download") {
+                if !rel.ends_with(super::names::PART_SUFFIX) {
                     out.push(rel);
                 }
             }
@@ -73,7 +73,8 @@ pub fn export_terra_zip(kind: JobKind, dir: &Path, out: &Path, control: &Control
     tracker.files_total.store(plan.len() as u64, Ordering::Relaxed);
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| Error::storage("create the folder", parent, e))?;
-    let tmp = tempfile::Builder::new().prefix(".terradesk-export-").suffix(".zip.part").tempfile_in(parent).map_err(|e| Error::storage("write", parent, e))?;
+    remove_stale_parts(parent);
+    let tmp = tempfile::Builder::new().prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX).tempfile_in(parent).map_err(|e| Error::storage("write", parent, e))?;
     let mut bytes = 0u64;
     {
         let mut zip = zip::ZipWriter::new(BufWriter::with_capacity(1 << 20, tmp.as_file()));
@@ -107,8 +108,30 @@ pub fn export_terra_zip(kind: JobKind, dir: &Path, out: &Path, control: &Control
     }
     verify(tmp.path(), dir, &plan)?;
     tmp.persist(out).map_err(|e| Error::storage("save", out, e.error))?;
+    crate::settings::sync_dir(out);
     Ok(ExportReport { path: out.display().to_string(), entries: plan.len() as u32, bytes, moved, missing })
 }
+
+/// What an export killed midway left (its temporary file): gone once nobody has written to it for
+/// a while, so the folder does not fill with dead halves of ZIPs.
+fn remove_stale_parts(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !(name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX)) {
+            continue;
+        }
+        let idle = e.metadata().ok().and_then(|m| m.modified().ok()).and_then(|t| t.elapsed().ok()).unwrap_or_default();
+        if idle > STALE_AFTER {
+            tracing::info!(file = %name, "removing what an interrupted export left");
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+const TEMP_PREFIX: &str = ".terradesk-export-";
+const TEMP_SUFFIX: &str = ".zip.part";
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
 
 fn zip_error(out: &Path, e: zip::result::ZipError) -> Error {
     match e {
@@ -158,7 +181,7 @@ mod tests {
         write(&src, "map/result.tif", &[7u8; 5000]);
         write(&src, "mission.json", b"{}");
         write(&src, "images/thumb.jpg", &[1u8; 100]);
-        write(&src, "map/partial.tif.part", b"leftover");
+        write(&src, "map/.0123456789abcdef.terradesk-part", b"leftover");
         let out = d.path().join("out/r.zip");
         let tracker = Tracker::new(crate::progress::Phase::Export, 0, 0);
         let r = export_terra_zip(JobKind::Map2d, &src, &out, &Control::default(), &tracker).unwrap();
@@ -174,6 +197,24 @@ mod tests {
         // No temporary file left beside it.
         let left: Vec<_> = std::fs::read_dir(d.path().join("out")).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(left.len(), 1, "{left:?}");
+    }
+
+    #[test]
+    fn what_a_killed_export_left_is_removed_by_the_next_one() {
+        let d = tempfile::tempdir().unwrap();
+        let src = d.path().join("result");
+        write(&src, "mission.json", b"{}");
+        let out_dir = d.path().join("out");
+        std::fs::create_dir_all(&out_dir).unwrap();
+        let stale = out_dir.join(".terradesk-export-abc123.zip.part");
+        let fresh = out_dir.join(".terradesk-export-def456.zip.part");
+        std::fs::write(&stale, b"half").unwrap();
+        std::fs::write(&fresh, b"another export, under way").unwrap();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        std::fs::File::options().write(true).open(&stale).unwrap().set_modified(old).unwrap();
+        export_terra_zip(JobKind::Map2d, &src, &out_dir.join("r.zip"), &Control::default(), &Tracker::new(crate::progress::Phase::Export, 0, 0)).unwrap();
+        assert!(!stale.exists());
+        assert!(fresh.exists(), "one still being written is left alone");
     }
 
     #[test]

@@ -6,8 +6,20 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
-/// Windows device names, refused anywhere in a path.
-const RESERVED: &[&str] = &["con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9"];
+/// Windows device names, refused anywhere in a path (COM¹ and LPT¹ included).
+const RESERVED: &[&str] = &[
+    "con", "prn", "aux", "nul", "conin$", "conout$", "com0", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9", "com¹", "com²", "com³", "lpt0",
+    "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9", "lpt¹", "lpt²", "lpt³",
+];
+
+/// Characters Windows refuses in a name.
+const WINDOWS_INVALID: &[char] = &['<', '>', ':', '"', '|', '?', '*'];
+
+/// The longest name one file system entry may have, in bytes (ext4, NTFS in UTF-16 units ≈ the same).
+const MAX_NAME_BYTES: usize = 255;
+
+/// What TerraDesk names its own partial downloads: no result file may be called so.
+pub const PART_SUFFIX: &str = ".terradesk-part";
 
 /// A server's file name as a relative path inside the download folder, or why it is refused.
 pub fn safe_relative_path(name: &str) -> std::result::Result<PathBuf, String> {
@@ -25,11 +37,16 @@ pub fn safe_relative_path(name: &str) -> std::result::Result<PathBuf, String> {
         return Err("drive letter".into());
     }
     let mut out = PathBuf::new();
+    if name.ends_with(PART_SUFFIX) {
+        return Err("the name of a partial download".into());
+    }
     for part in name.split(['/', '\\']) {
         match part {
             "" | "." => continue,
             ".." => return Err("\"..\" in the path".into()),
             p if p.contains(':') => return Err("\":\" in the path".into()),
+            p if p.contains(WINDOWS_INVALID) => return Err(format!("\"{p}\" has a character Windows refuses (< > : \" | ? *)")),
+            p if p.len() > MAX_NAME_BYTES => return Err(format!("a name longer than a file system allows ({} bytes)", p.len())),
             p if RESERVED.contains(&p.split('.').next().unwrap_or("").to_ascii_lowercase().as_str()) => {
                 return Err(format!("\"{p}\" is a reserved device name"))
             }
@@ -47,9 +64,11 @@ pub fn safe_relative_path(name: &str) -> std::result::Result<PathBuf, String> {
     Ok(out)
 }
 
-/// The form names collide in, on case-insensitive file systems.
+/// The form names collide in: on case-insensitive file systems, and on those (macOS) that store
+/// "é" composed or decomposed alike.
 fn collision_key(p: &Path) -> String {
-    p.to_string_lossy().to_lowercase()
+    use unicode_normalization::UnicodeNormalization;
+    p.to_string_lossy().nfc().collect::<String>().to_lowercase()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
@@ -110,7 +129,8 @@ mod tests {
 
     #[test]
     fn zip_slip_and_odd_names_are_refused() {
-        for bad in ["../evil.txt", "a/../../b", "/etc/passwd", "\\\\server\\share", "C:\\Windows\\x", "c:x", "a/CON.txt", "x\u{0}y", "", "./..", "dir/trailing."] {
+        let long = format!("map/{}.tif", "x".repeat(300));
+        for bad in ["../evil.txt", "a/../../b", "/etc/passwd", "\\\\server\\share", "C:\\Windows\\x", "c:x", "a/CON.txt", "x\u{0}y", "", "./..", "dir/trailing.", "map/what?.tif", "a/b|c", "a/COM0", "a/lpt¹.txt", "dir/trailing ", &long, "map/x.tif.terradesk-part"] {
             assert!(safe_relative_path(bad).is_err(), "{bad:?} accepted");
         }
         assert_eq!(safe_relative_path("map/result.tif").unwrap(), PathBuf::from("map/result.tif"));
@@ -126,6 +146,13 @@ mod tests {
         assert_eq!(ok.len(), 1);
         assert_eq!(refused.len(), 4, "{refused:?}");
         assert!(ok.iter().all(|(_, p)| p.starts_with(dest)));
+    }
+
+    #[test]
+    fn composed_and_decomposed_names_collide() {
+        let dest = Path::new("/tmp/x");
+        let (ok, refused) = plan(&[f("map/caf\u{e9}.tif"), f("map/cafe\u{301}.tif")], dest);
+        assert_eq!((ok.len(), refused.len()), (1, 1));
     }
 
     #[test]

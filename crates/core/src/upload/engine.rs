@@ -9,7 +9,7 @@
 //!    on, and never registers a file twice.
 //! 5. At the end the resource's file list is compared with the dataset.
 
-use super::journal::{FileState, JournalFile, UploadJournal};
+use super::journal::{FileState, JournalFile, UploadJournal, Write};
 use super::registrar::{final_check, register_loop, settle_uploaded, Pending};
 use super::storage::{StorageSession, TokenSource};
 use super::transfer::{abort_multipart, upload_file};
@@ -157,7 +157,7 @@ impl Uploader {
     /// Upload `dataset` into the resource, resuming whatever the journal knows.
     pub async fn run(&self, dataset: &Dataset) -> Result<UploadReport> {
         let started = Instant::now();
-        let upload = self.journal.open_upload(&dataset.root, &self.resource_uuid)?;
+        let upload = self.journal.open_upload(&dataset.root, &self.resource_uuid, self.cloud.host())?;
         // Each run gives failed files another go.
         self.journal.retry_failed(upload)?;
         let sync = self.journal.sync(upload, dataset)?;
@@ -262,7 +262,7 @@ impl Uploader {
                     Err(e) => {
                         tracing::warn!(file = %f.name, error = %e, "file failed");
                         run.tracker.files_failed.fetch_add(1, Ordering::Relaxed);
-                        let _ = run.journal.mark_failed(run.upload, &f.name, &e.to_string());
+                        let _ = run.journal.write(Write::Failed { upload: run.upload, name: f.name.clone(), error: e.to_string(), resend: false }).await;
                     }
                 }
             });
@@ -279,23 +279,43 @@ impl Uploader {
         Ok(orphans)
     }
 
-    /// Abort multipart uploads under this upload's storage prefixes that the journal does not know.
+    /// Abort multipart uploads this upload began and lost track of (a crash between creating one
+    /// and journaling it): those of its own files' keys, under its own prefixes, that the journal
+    /// does not know. Anything else under the prefix (another client's) is left alone.
     async fn abort_orphans(&self, run: &Run, session: &StorageSession) -> u32 {
-        let known: HashSet<String> = run.journal.files(run.upload).unwrap_or_default().into_iter().filter_map(|f| f.multipart_id).collect();
+        let files = run.journal.files(run.upload).unwrap_or_default();
+        let known: HashSet<String> = files.iter().filter_map(|f| f.multipart_id.clone()).collect();
         let prefixes = run.journal.prefixes(run.upload).unwrap_or_default();
+        let ours: HashSet<String> = prefixes.iter().flat_map(|p| files.iter().map(move |f| format!("{p}/{}", f.name))).collect();
         let mut aborted = 0;
         for prefix in prefixes {
-            let listed = session.s3.list_multipart_uploads().bucket(session.bucket()).prefix(format!("{prefix}/")).send().await;
-            let Ok(listed) = listed else {
-                tracing::debug!(%prefix, "could not list multipart uploads (not allowed?)");
-                continue;
-            };
-            for u in listed.uploads() {
-                let (Some(key), Some(id)) = (u.key(), u.upload_id()) else { continue };
-                if !known.contains(id) {
-                    abort_multipart(session, key, id).await;
-                    aborted += 1;
+            let mut marker: (Option<String>, Option<String>) = (None, None);
+            loop {
+                let listed = session
+                    .s3
+                    .list_multipart_uploads()
+                    .bucket(session.bucket())
+                    .prefix(format!("{prefix}/"))
+                    .set_key_marker(marker.0.clone())
+                    .set_upload_id_marker(marker.1.clone())
+                    .send()
+                    .await;
+                let Ok(listed) = listed else {
+                    tracing::debug!(%prefix, "could not list multipart uploads (not allowed?)");
+                    break;
+                };
+                for u in listed.uploads() {
+                    let (Some(key), Some(id)) = (u.key(), u.upload_id()) else { continue };
+                    if ours.contains(key) && !known.contains(id) {
+                        abort_multipart(session, key, id).await;
+                        aborted += 1;
+                    }
                 }
+                let next = (listed.next_key_marker().map(str::to_string), listed.next_upload_id_marker().map(str::to_string));
+                if listed.is_truncated() != Some(true) || next.0.is_none() || next == marker {
+                    break;
+                }
+                marker = next;
             }
         }
         if aborted > 0 {

@@ -3,7 +3,7 @@
 
 use crate::dataset::Dataset;
 use crate::db::{now_unix, Db};
-use crate::Result;
+use crate::{Error, Result};
 use rusqlite::{params, OptionalExtension};
 
 /// Where a file stands.
@@ -64,9 +64,117 @@ pub struct JournalTotals {
     pub failed: u64,
 }
 
+/// An upload of a folder, as the journal knows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadRow {
+    pub id: i64,
+    /// Empty while only intended (the resource not created yet).
+    pub resource_uuid: String,
+    pub state: String,
+    pub marker: Option<String>,
+}
+
 #[derive(Clone, Debug)]
 pub struct UploadJournal {
     db: Db,
+    writer: std::sync::Arc<std::sync::OnceLock<std::sync::mpsc::Sender<(Write, tokio::sync::oneshot::Sender<Result<()>>)>>>,
+}
+
+/// One write to the journal.
+#[derive(Debug, Clone)]
+pub enum Write {
+    StartMultipart { upload: i64, name: String, key: String, prefix: String, callback_param: String, id: String, part_size: u64 },
+    ClearMultipart { upload: i64, name: String },
+    Part { upload: i64, name: String, multipart_id: String, number: u32, etag: String, size: u64 },
+    Prefix { upload: i64, prefix: String },
+    Uploaded { upload: i64, name: String, key: String, prefix: String, etag: String, callback_param: String },
+    Registered { upload: i64, names: Vec<String> },
+    /// `resend`: forget the ETag, so that a retry sends the file again.
+    Failed { upload: i64, name: String, error: String, resend: bool },
+}
+
+impl Write {
+    fn apply(&self, tx: &rusqlite::Transaction) -> rusqlite::Result<()> {
+        match self {
+            Write::StartMultipart { upload, name, key, prefix, callback_param, id, part_size } => {
+                tx.execute(
+                    "UPDATE upload_files SET object_key = ?3, store_prefix = ?4, multipart_id = ?5, part_size = ?6, callback_param = ?7
+                     WHERE upload_id = ?1 AND name = ?2",
+                    params![upload, name, key, prefix, id, *part_size as i64, callback_param],
+                )?;
+                tx.execute("INSERT OR IGNORE INTO upload_prefixes (upload_id, prefix) VALUES (?1, ?2)", params![upload, prefix])?;
+            }
+            Write::ClearMultipart { upload, name } => {
+                tx.execute("UPDATE upload_files SET multipart_id = NULL, part_size = NULL WHERE upload_id = ?1 AND name = ?2", params![upload, name])?;
+                tx.execute("DELETE FROM upload_parts WHERE upload_id = ?1 AND name = ?2", params![upload, name])?;
+            }
+            Write::Part { upload, name, multipart_id, number, etag, size } => {
+                tx.execute(
+                    "INSERT OR REPLACE INTO upload_parts (upload_id, name, multipart_id, part_number, etag, size) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![upload, name, multipart_id, number, etag, *size as i64],
+                )?;
+            }
+            Write::Prefix { upload, prefix } => {
+                tx.execute("INSERT OR IGNORE INTO upload_prefixes (upload_id, prefix) VALUES (?1, ?2)", params![upload, prefix])?;
+            }
+            Write::Uploaded { upload, name, key, prefix, etag, callback_param } => {
+                tx.execute(
+                    "UPDATE upload_files SET state = 'uploaded', object_key = ?3, store_prefix = ?4, etag = ?5, callback_param = ?6,
+                     multipart_id = NULL, part_size = NULL, error = NULL WHERE upload_id = ?1 AND name = ?2",
+                    params![upload, name, key, prefix, etag, callback_param],
+                )?;
+                tx.execute("DELETE FROM upload_parts WHERE upload_id = ?1 AND name = ?2", params![upload, name])?;
+                tx.execute("INSERT OR IGNORE INTO upload_prefixes (upload_id, prefix) VALUES (?1, ?2)", params![upload, prefix])?;
+            }
+            Write::Registered { upload, names } => {
+                let mut stmt = tx.prepare_cached("UPDATE upload_files SET state = 'registered', error = NULL WHERE upload_id = ?1 AND name = ?2")?;
+                for n in names {
+                    stmt.execute(params![upload, n])?;
+                }
+            }
+            Write::Failed { upload, name, error, resend } => {
+                let sql = if *resend {
+                    "UPDATE upload_files SET state = 'failed', error = ?3, etag = NULL, attempts = attempts + 1 WHERE upload_id = ?1 AND name = ?2"
+                } else {
+                    "UPDATE upload_files SET state = 'failed', error = ?3, attempts = attempts + 1 WHERE upload_id = ?1 AND name = ?2"
+                };
+                tx.execute(sql, params![upload, name, error])?;
+            }
+        }
+        Ok(())
+    }
+}
+
+type Pending = (Write, tokio::sync::oneshot::Sender<Result<()>>);
+
+/// The writer thread: it takes what is waiting, saves it in one transaction, and tells each
+/// writer when it is on disk (or why not).
+fn start_writer(db: Db) -> std::sync::mpsc::Sender<Pending> {
+    let (tx, rx) = std::sync::mpsc::channel::<Pending>();
+    std::thread::Builder::new()
+        .name("terradesk-journal".into())
+        .spawn(move || {
+            while let Ok(first) = rx.recv() {
+                let mut batch = vec![first];
+                while batch.len() < 512 {
+                    match rx.try_recv() {
+                        Ok(p) => batch.push(p),
+                        Err(_) => break,
+                    }
+                }
+                let result = db.tx(|t| {
+                    for (w, _) in &batch {
+                        w.apply(t)?;
+                    }
+                    Ok(())
+                });
+                for (_, ack) in batch {
+                    let _ = ack.send(result.clone());
+                }
+            }
+        })
+        .expect("a thread for the journal");
+    tx
 }
 
 fn row_file(r: &rusqlite::Row) -> rusqlite::Result<JournalFile> {
@@ -89,7 +197,7 @@ const FILE_COLS: &str = "name, size, mtime_ns, state, object_key, store_prefix, 
 
 impl UploadJournal {
     pub fn new(db: Db) -> Self {
-        UploadJournal { db }
+        UploadJournal { db, writer: Default::default() }
     }
 
     pub fn db(&self) -> &Db {
@@ -97,12 +205,12 @@ impl UploadJournal {
     }
 
     /// The unfinished upload of `root` into `resource_uuid`, or a new one.
-    pub fn open_upload(&self, root: &str, resource_uuid: &str) -> Result<i64> {
+    pub fn open_upload(&self, root: &str, resource_uuid: &str, host: &str) -> Result<i64> {
         self.db.tx(|tx| {
             let existing: Option<i64> = tx
                 .query_row(
-                    "SELECT id FROM uploads WHERE root = ?1 AND resource_uuid = ?2 ORDER BY id DESC LIMIT 1",
-                    params![root, resource_uuid],
+                    "SELECT id FROM uploads WHERE root = ?1 AND resource_uuid = ?2 AND host = ?3 ORDER BY id DESC LIMIT 1",
+                    params![root, resource_uuid, host],
                     |r| r.get(0),
                 )
                 .optional()?;
@@ -111,23 +219,40 @@ impl UploadJournal {
                 return Ok(id);
             }
             tx.execute(
-                "INSERT INTO uploads (root, resource_uuid, state, created_at, updated_at) VALUES (?1, ?2, 'active', ?3, ?3)",
-                params![root, resource_uuid, now_unix()],
+                "INSERT INTO uploads (root, resource_uuid, host, state, created_at, updated_at) VALUES (?1, ?2, ?3, 'active', ?4, ?4)",
+                params![root, resource_uuid, host, now_unix()],
             )?;
             Ok(tx.last_insert_rowid())
         })
     }
 
-    /// The latest upload of `root`: (id, resource uuid, state).
-    pub fn latest_for_root(&self, root: &str) -> Result<Option<(i64, String, String)>> {
+    /// The latest upload of `root` to `host`.
+    pub fn latest_for_root(&self, root: &str, host: &str) -> Result<Option<UploadRow>> {
         self.db.read(|c| {
             c.query_row(
-                "SELECT id, resource_uuid, state FROM uploads WHERE root = ?1 ORDER BY id DESC LIMIT 1",
-                [root],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                "SELECT id, resource_uuid, state, marker FROM uploads WHERE root = ?1 AND host = ?2 ORDER BY id DESC LIMIT 1",
+                params![root, host],
+                |r| Ok(UploadRow { id: r.get(0)?, resource_uuid: r.get(1)?, state: r.get(2)?, marker: r.get(3)? }),
             )
             .optional()
         })
+    }
+
+    /// Before a resource is created for an upload outside a job: the intent, with the marker its
+    /// name carries, so that a rerun looks it up rather than creating a second one.
+    pub fn intend_upload(&self, root: &str, host: &str, marker: &str) -> Result<i64> {
+        self.db.tx(|tx| {
+            tx.execute(
+                "INSERT INTO uploads (root, resource_uuid, host, marker, state, created_at, updated_at) VALUES (?1, '', ?2, ?3, 'intent', ?4, ?4)",
+                params![root, host, marker, now_unix()],
+            )?;
+            Ok(tx.last_insert_rowid())
+        })
+    }
+
+    /// The resource an intended upload goes to.
+    pub fn set_upload_resource(&self, upload: i64, resource_uuid: &str) -> Result<()> {
+        self.db.tx(|tx| tx.execute("UPDATE uploads SET resource_uuid = ?2, state = 'active', updated_at = ?3 WHERE id = ?1", params![upload, resource_uuid, now_unix()]).map(|_| ()))
     }
 
     pub fn set_upload_state(&self, upload: i64, state: &str) -> Result<()> {
@@ -204,33 +329,15 @@ impl UploadJournal {
     /// The callbackParam is that of the token the upload began under: the key is under its storePath.
     #[allow(clippy::too_many_arguments)]
     pub fn start_multipart(&self, upload: i64, name: &str, key: &str, prefix: &str, callback_param: &str, id: &str, part_size: u64) -> Result<()> {
-        self.db.tx(|tx| {
-            tx.execute(
-                "UPDATE upload_files SET object_key = ?3, store_prefix = ?4, multipart_id = ?5, part_size = ?6, callback_param = ?7
-                 WHERE upload_id = ?1 AND name = ?2",
-                params![upload, name, key, prefix, id, part_size as i64, callback_param],
-            )?;
-            tx.execute("INSERT OR IGNORE INTO upload_prefixes (upload_id, prefix) VALUES (?1, ?2)", params![upload, prefix])?;
-            Ok(())
-        })
+        self.apply(Write::StartMultipart { upload, name: name.into(), key: key.into(), prefix: prefix.into(), callback_param: callback_param.into(), id: id.into(), part_size })
     }
 
     pub fn clear_multipart(&self, upload: i64, name: &str) -> Result<()> {
-        self.db.tx(|tx| {
-            tx.execute("UPDATE upload_files SET multipart_id = NULL, part_size = NULL WHERE upload_id = ?1 AND name = ?2", params![upload, name])?;
-            tx.execute("DELETE FROM upload_parts WHERE upload_id = ?1 AND name = ?2", params![upload, name])?;
-            Ok(())
-        })
+        self.apply(Write::ClearMultipart { upload, name: name.into() })
     }
 
     pub fn record_part(&self, upload: i64, name: &str, multipart_id: &str, number: u32, etag: &str, size: u64) -> Result<()> {
-        self.db.tx(|tx| {
-            tx.execute(
-                "INSERT OR REPLACE INTO upload_parts (upload_id, name, multipart_id, part_number, etag, size) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![upload, name, multipart_id, number, etag, size as i64],
-            )
-            .map(|_| ())
-        })
+        self.apply(Write::Part { upload, name: name.into(), multipart_id: multipart_id.into(), number, etag: etag.into(), size })
     }
 
     pub fn parts(&self, upload: i64, name: &str, multipart_id: &str) -> Result<Vec<(u32, String, u64)>> {
@@ -244,7 +351,7 @@ impl UploadJournal {
     }
 
     pub fn note_prefix(&self, upload: i64, prefix: &str) -> Result<()> {
-        self.db.tx(|tx| tx.execute("INSERT OR IGNORE INTO upload_prefixes (upload_id, prefix) VALUES (?1, ?2)", params![upload, prefix]).map(|_| ()))
+        self.apply(Write::Prefix { upload, prefix: prefix.into() })
     }
 
     pub fn prefixes(&self, upload: i64) -> Result<Vec<String>> {
@@ -257,36 +364,35 @@ impl UploadJournal {
 
     /// The storage has the file: its ETag, and the callbackParam of the token it went under.
     pub fn mark_uploaded(&self, upload: i64, name: &str, key: &str, prefix: &str, etag: &str, callback_param: &str) -> Result<()> {
-        self.db.tx(|tx| {
-            tx.execute(
-                "UPDATE upload_files SET state = 'uploaded', object_key = ?3, store_prefix = ?4, etag = ?5, callback_param = ?6,
-                 multipart_id = NULL, part_size = NULL, error = NULL WHERE upload_id = ?1 AND name = ?2",
-                params![upload, name, key, prefix, etag, callback_param],
-            )?;
-            tx.execute("DELETE FROM upload_parts WHERE upload_id = ?1 AND name = ?2", params![upload, name])?;
-            tx.execute("INSERT OR IGNORE INTO upload_prefixes (upload_id, prefix) VALUES (?1, ?2)", params![upload, prefix])?;
-            Ok(())
-        })
+        self.apply(Write::Uploaded { upload, name: name.into(), key: key.into(), prefix: prefix.into(), etag: etag.into(), callback_param: callback_param.into() })
     }
 
     pub fn mark_registered(&self, upload: i64, names: &[String]) -> Result<()> {
-        self.db.tx(|tx| {
-            let mut stmt = tx.prepare("UPDATE upload_files SET state = 'registered', error = NULL WHERE upload_id = ?1 AND name = ?2")?;
-            for n in names {
-                stmt.execute(params![upload, n])?;
-            }
-            Ok(())
-        })
+        self.apply(Write::Registered { upload, names: names.to_vec() })
     }
 
     pub fn mark_failed(&self, upload: i64, name: &str, error: &str) -> Result<()> {
-        self.db.tx(|tx| {
-            tx.execute(
-                "UPDATE upload_files SET state = 'failed', error = ?3, attempts = attempts + 1 WHERE upload_id = ?1 AND name = ?2",
-                params![upload, name, error],
-            )
-            .map(|_| ())
-        })
+        self.apply(Write::Failed { upload, name: name.into(), error: error.into(), resend: false })
+    }
+
+    /// The server would not register the file: it failed, and goes up again (not just registered
+    /// again) when the user retries, since what is in storage may be what it refused.
+    pub fn mark_refused(&self, upload: i64, name: &str, error: &str) -> Result<()> {
+        self.apply(Write::Failed { upload, name: name.into(), error: error.into(), resend: true })
+    }
+
+    fn apply(&self, w: Write) -> Result<()> {
+        self.db.tx(|tx| w.apply(tx))
+    }
+
+    /// Save `w` through the writer thread, which commits what arrives together in one
+    /// transaction (one fsync for many files): returns once it is on disk. The async runtime's
+    /// threads never wait for SQLite.
+    pub async fn write(&self, w: Write) -> Result<()> {
+        let (ack, done) = tokio::sync::oneshot::channel();
+        let sender = self.writer.get_or_init(|| start_writer(self.db.clone())).clone();
+        sender.send((w, ack)).map_err(|_| Error::internal("the journal's writer stopped"))?;
+        done.await.map_err(|_| Error::internal("the journal's writer stopped"))?
     }
 
     /// Put failed files back in line (the user's "Retry failed files").

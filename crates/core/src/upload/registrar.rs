@@ -4,7 +4,7 @@
 //! with the journal.
 
 use super::engine::Run;
-use super::journal::FileState;
+use super::journal::{FileState, Write};
 use crate::api::CallbackFile;
 use crate::progress::ProgressNote;
 use crate::{Error, Result};
@@ -83,8 +83,9 @@ async fn register_batch(run: &Run, resource: &str, callback_param: &str, mut fil
         match run.cloud.register(resource, callback_param, &files).await {
             Ok(()) => {
                 let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
-                run.journal.mark_registered(run.upload, &names)?;
-                run.tracker.files_registered.fetch_add(names.len() as u64, Ordering::Relaxed);
+                let n = names.len() as u64;
+                run.journal.write(Write::Registered { upload: run.upload, names }).await?;
+                run.tracker.files_registered.fetch_add(n, Ordering::Relaxed);
                 return Ok(());
             }
             Err(e) if e.is_fatal() => return Err(e),
@@ -97,7 +98,8 @@ async fn register_batch(run: &Run, resource: &str, callback_param: &str, mut fil
                     return Ok(());
                 }
                 let f = &files[0];
-                run.journal.mark_failed(run.upload, &f.name, &format!("the server would not register it: {message}"))?;
+                // Sent again on retry: what is in storage may be what the server refuses.
+                run.journal.write(Write::Failed { upload: run.upload, name: f.name.clone(), error: format!("the server would not register it: {message}"), resend: true }).await?;
                 run.tracker.files_failed.fetch_add(1, Ordering::Relaxed);
                 return Ok(());
             }
@@ -106,15 +108,16 @@ async fn register_batch(run: &Run, resource: &str, callback_param: &str, mut fil
                 run.tracker.note(ProgressNote::CheckingRegistration { reason: e.to_string() });
                 let spent = !budget.wait().await;
                 if let Ok(server) = run.cloud.registered(resource).await {
-                    let (there, missing): (Vec<CallbackFile>, Vec<CallbackFile>) = files.into_iter().partition(|f| server.get(&f.name) == Some(&f.etag));
+                    let (there, missing): (Vec<CallbackFile>, Vec<CallbackFile>) = files.into_iter().partition(|f| server.get(&f.name).is_some_and(|e| same_etag(e, &f.etag)));
                     let names: Vec<String> = there.iter().map(|f| f.name.clone()).collect();
-                    run.journal.mark_registered(run.upload, &names)?;
-                    run.tracker.files_registered.fetch_add(names.len() as u64, Ordering::Relaxed);
+                    let n = names.len() as u64;
+                    run.journal.write(Write::Registered { upload: run.upload, names }).await?;
+                    run.tracker.files_registered.fetch_add(n, Ordering::Relaxed);
                     files = missing;
                 }
                 if spent && !files.is_empty() {
                     for f in &files {
-                        run.journal.mark_failed(run.upload, &f.name, &format!("could not be registered: {e}"))?;
+                        run.journal.write(Write::Failed { upload: run.upload, name: f.name.clone(), error: format!("could not be registered: {e}"), resend: false }).await?;
                         run.tracker.files_failed.fetch_add(1, Ordering::Relaxed);
                     }
                     return Ok(());
@@ -123,6 +126,11 @@ async fn register_batch(run: &Run, resource: &str, callback_param: &str, mut fil
         }
     }
     Ok(())
+}
+
+/// ETags compare without case: Aliyun OSS answers them in upper case, S3 in lower.
+pub(super) fn same_etag(a: &str, b: &str) -> bool {
+    a.trim_matches('"').eq_ignore_ascii_case(b.trim_matches('"'))
 }
 
 /// Files sent in an earlier run but not known to be registered: those the server already has are
@@ -134,7 +142,7 @@ pub(super) async fn settle_uploaded(run: &Run, resource: &str, uploaded: &[super
     let server = run.cloud.registered(resource).await?;
     let mut done = Vec::new();
     for f in uploaded {
-        if server.get(&f.name).is_some_and(|e| Some(e) == f.etag.as_ref()) {
+        if server.get(&f.name).is_some_and(|e| f.etag.as_deref().is_some_and(|j| same_etag(e, j))) {
             done.push(f.name.clone());
         } else {
             let _ = run.registrar.send(Pending::File {
@@ -158,7 +166,7 @@ pub(super) async fn final_check(run: &Run, resource: &str) -> Result<()> {
             continue;
         }
         match server.get(&f.name) {
-            Some(etag) if Some(etag) == f.etag.as_ref() => {
+            Some(etag) if f.etag.as_deref().is_some_and(|j| same_etag(etag, j)) => {
                 if f.state != FileState::Registered {
                     found.push(f.name.clone());
                 }

@@ -27,11 +27,38 @@ impl std::fmt::Debug for StorageSession {
     }
 }
 
+/// What a token may send the upload to: an https endpoint (plain http only on this computer), in
+/// a region that is a plain name (it becomes part of a host name).
+pub fn check_token(token: &StoreToken) -> Result<()> {
+    let bad = |detail: String| Err(Error::BadAnswer { what: "the storage token".into(), detail });
+    let region_ok = token.region.is_empty() || (token.region.len() <= 40 && token.region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
+    if !region_ok {
+        return bad(format!("region \"{}\" is not a region name", token.region));
+    }
+    if token.cloud_bucket_name.is_empty() || token.cloud_bucket_name.contains(['/', '\\', '?', '#']) {
+        return bad(format!("bucket \"{}\" is not a bucket name", token.cloud_bucket_name));
+    }
+    if let Some(endpoint) = token.storage_endpoint() {
+        let Ok(u) = url::Url::parse(&endpoint) else { return bad(format!("endpoint \"{endpoint}\" is not an address")) };
+        let local = u.host_str().is_some_and(|h| h == "localhost" || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()));
+        match u.scheme() {
+            "https" => {}
+            "http" if local => {}
+            other => return bad(format!("endpoint {endpoint} uses {other}, not https")),
+        }
+        if !u.username().is_empty() || u.password().is_some() || u.path() != "/" || u.query().is_some() {
+            return bad(format!("endpoint {endpoint} is not a plain host"));
+        }
+    }
+    Ok(())
+}
+
 impl StorageSession {
-    pub fn new(token: StoreToken, generation: u64) -> StorageSession {
+    pub fn new(token: StoreToken, generation: u64) -> Result<StorageSession> {
+        check_token(&token)?;
         let prefix = token.store_path.replace("/{fileName}", "").replace("{fileName}", "").trim_end_matches('/').to_string();
         let s3 = s3_client(&token);
-        StorageSession { token, s3, prefix, generation, issued_at: crate::db::now_unix() }
+        Ok(StorageSession { token, s3, prefix, generation, issued_at: crate::db::now_unix() })
     }
 
     pub fn key(&self, name: &str) -> String {
@@ -129,7 +156,7 @@ impl TokenSource {
         }
         let token = self.cloud.storage_grant().await?;
         st.generation += 1;
-        let s = Arc::new(StorageSession::new(token, st.generation));
+        let s = Arc::new(StorageSession::new(token, st.generation)?);
         if s.generation > 1 {
             tracing::info!(generation = s.generation, "storage token refreshed");
         }
@@ -273,8 +300,20 @@ mod tests {
     }
 
     #[test]
+    fn a_token_cannot_downgrade_to_http_or_inject_a_host() {
+        assert!(check_token(&token("AWS_S3", Some("https://s3.example.com"))).is_ok());
+        assert!(check_token(&token("AWS_S3", Some("http://127.0.0.1:9000"))).is_ok());
+        for bad in ["http://s3.example.com", "https://user@s3.example.com", "https://s3.example.com/other?x=1", "ftp://x"] {
+            assert_eq!(check_token(&token("AWS_S3", Some(bad))).unwrap_err().code(), crate::ErrorCode::BadAnswer, "{bad}");
+        }
+        let mut t = token("ALI_OSS", None);
+        t.region = "evil.com/x#".into();
+        assert_eq!(check_token(&t).unwrap_err().code(), crate::ErrorCode::BadAnswer);
+    }
+
+    #[test]
     fn a_session_prefix_drops_the_file_name_placeholder() {
-        let s = StorageSession::new(token("AWS_S3", Some("http://127.0.0.1:1")), 1);
+        let s = StorageSession::new(token("AWS_S3", Some("http://127.0.0.1:1")), 1).unwrap();
         assert_eq!(s.prefix, "p");
         assert_eq!(s.key("a/b.jpg"), "p/a/b.jpg");
     }

@@ -2,7 +2,7 @@
 //! are journaled one by one, so that an interrupted file continues from its last part.
 
 use super::engine::Run;
-use super::journal::JournalFile;
+use super::journal::{JournalFile, Write};
 use super::registrar::Pending;
 use super::storage::{describe_s3_error, is_expired_credentials, s3_error_code, storage_error, StorageSession};
 use crate::api::CallbackFile;
@@ -108,7 +108,9 @@ pub(super) async fn upload_file(run: &Run, f: &JournalFile, path: &Path) -> Resu
                     }
                     Err(e) => return Err(Error::FileUnreadable { name: f.name.clone(), reason: e.to_string() }),
                 }
-                run.journal.mark_uploaded(run.upload, &f.name, &stored.key, &stored.prefix, &stored.etag, &stored.callback_param)?;
+                run.journal
+                    .write(Write::Uploaded { upload: run.upload, name: f.name.clone(), key: stored.key, prefix: stored.prefix, etag: stored.etag.clone(), callback_param: stored.callback_param.clone() })
+                    .await?;
                 run.tracker.files_done.fetch_add(1, Ordering::Relaxed);
                 run.sent_files.fetch_add(1, Ordering::Relaxed);
                 let _ = run.registrar.send(Pending::File { file: CallbackFile::new(f.name.clone(), &stored.etag), callback_param: stored.callback_param });
@@ -240,7 +242,9 @@ async fn upload_multipart(run: &Run, f: &JournalFile, path: &Path, s: &StorageSe
                 Ok(o) => o.upload_id().unwrap_or_default().to_string(),
                 Err(e) => return Err(expired_or_retry(&e)),
             };
-            run.journal.start_multipart(run.upload, &f.name, &key, &prefix, &callback_param, &id, part_size)?;
+            run.journal
+                .write(Write::StartMultipart { upload: run.upload, name: f.name.clone(), key: key.clone(), prefix: prefix.clone(), callback_param: callback_param.clone(), id: id.clone(), part_size })
+                .await?;
             id
         }
     };
@@ -261,7 +265,7 @@ async fn upload_multipart(run: &Run, f: &JournalFile, path: &Path, s: &StorageSe
                 match r {
                     Ok(o) => {
                         let etag = o.e_tag().unwrap_or_default().trim_matches('"').to_string();
-                        run.journal.record_part(run.upload, &f.name, &upload_id, n, &etag, len)?;
+                        run.journal.write(Write::Part { upload: run.upload, name: f.name.clone(), multipart_id: upload_id.clone(), number: n, etag: etag.clone(), size: len }).await?;
                         run.tracker.add_bytes(len);
                         run.sent_bytes.fetch_add(len, Ordering::Relaxed);
                         return Ok::<_, FileError>((n, etag));
@@ -311,7 +315,7 @@ async fn upload_multipart(run: &Run, f: &JournalFile, path: &Path, s: &StorageSe
             Failure::Expired => Err(FileError::Expired),
             // Completed by an earlier try whose answer was lost? The object tells.
             Failure::NoSuchUpload => match s.s3.head_object().bucket(s.bucket()).key(&key).send().await {
-                Ok(h) if h.e_tag().map(|e| e.trim_matches('"')) == Some(expected.as_str()) => Ok(stored(expected)),
+                Ok(h) if h.e_tag().is_some_and(|e| super::registrar::same_etag(e, &expected)) => Ok(stored(h.e_tag().unwrap_or_default().trim_matches('"').to_string())),
                 _ => Err(FileError::Restart),
             },
             Failure::Denied(_) if key != s.key(&f.name) => Err(FileError::Restart),

@@ -176,7 +176,7 @@ describe("Job page", () => {
     const calls = backend(detail({ state: "stopped" }), { reveal: () => null });
     openJobPage();
     await fireEvent.click(await screen.findByTestId("open-folder"));
-    await waitFor(() => expect(calls.find((c) => c.cmd === "reveal")?.args).toEqual({ path: "/surveys/field-7" }));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "reveal")?.args).toEqual({ id: 1, place: "dataset" }));
   });
 
   it("results: choose outputs, download with progress (and pause it), then export the Terra ZIP", async () => {
@@ -254,7 +254,7 @@ describe("Job page", () => {
     expect(done).toHaveTextContent("6 files, 1.9 MB");
     expect(screen.getByTestId("export-moved")).toHaveTextContent("result/map → map");
     await fireEvent.click(screen.getByTestId("show-in-folder"));
-    await waitFor(() => expect(calls.filter((c) => c.cmd === "reveal").at(-1)?.args).toEqual({ path: "/home/me/field-7.zip" }));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "reveal").at(-1)?.args).toEqual({ id: 1, place: "zip" }));
   });
 
   it("a cancelled save dialog changes nothing", async () => {
