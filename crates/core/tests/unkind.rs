@@ -26,6 +26,8 @@ async fn desk(dir: &std::path::Path, sb: &Sandbox, hooks: Arc<dyn Hooks>) -> Des
     });
     c.options = c.options.brisk(Duration::from_millis(60));
     c.options.upload.register_retry = terradesk_core::retry::RetryPolicy::new(12, Duration::from_millis(50), Duration::from_millis(400));
+    // Small registration batches: many chances for an answer to be lost.
+    c.options.upload.callback_batch = 10;
     c.hooks = hooks;
     Desk::open(c).await.unwrap()
 }
@@ -84,7 +86,7 @@ async fn answers_lost_after_the_work_was_done_never_register_a_file_twice_nor_ma
     let sb = sandbox(SandboxConfig { faults: Faults { lose_answer_rate: 0.3, ..Default::default() }, ..Default::default() }).await;
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("survey");
-    photos(&folder, 60);
+    photos(&folder, 150);
     let d = desk(&dir.path().join("data"), &sb, Arc::new(NoHooks)).await;
     let (_, out) = run_job(&d, &folder).await;
     let TaskOutput::Job(j) = out.unwrap() else { panic!() };
