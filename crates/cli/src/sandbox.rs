@@ -62,6 +62,12 @@ pub struct SandboxArgs {
     /// Share of API requests (0..1) answered 200 with a captive portal's HTML page.
     #[arg(long, default_value_t = 0.0)]
     captive_rate: f64,
+    /// Faults only on requests whose path contains this (e.g. /start).
+    #[arg(long, value_name = "PATH")]
+    faults_only: Option<String>,
+    /// At most this many faults in all, then none.
+    #[arg(long, value_name = "N")]
+    faults_limit: Option<u64>,
     /// Listings answer at most this many rows a page.
     #[arg(long)]
     page_size: Option<usize>,
@@ -112,6 +118,8 @@ pub async fn run(a: SandboxArgs, out: &Out) -> Result<(), Error> {
             lose_answer_rate: a.lose_answers,
             captive_rate: a.captive_rate,
             throttle_rate: a.throttle_rate,
+            only: a.faults_only,
+            limit: a.faults_limit,
         },
         malicious_outputs: a.malicious_outputs,
         result_size: a.result_size,

@@ -370,7 +370,9 @@ impl Error {
 
     /// Transient: worth trying again by itself, later, without the user.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Error::Network { .. } | Error::Timeout { .. } | Error::Server { .. } | Error::RateLimited { .. })
+        // An answer that is not the service's (a captive portal, a proxy's page) passes when the
+        // network does; if it stays, the bounded retries end with its "sign in first" message.
+        matches!(self, Error::Network { .. } | Error::Timeout { .. } | Error::Server { .. } | Error::RateLimited { .. } | Error::BadAnswer { .. })
     }
 
     /// Stops every request of a run: nothing else will work until the user acts.

@@ -109,6 +109,40 @@ async fn server_errors_on_creates_a_captive_portal_and_throttling_are_waited_out
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_captive_portal_answering_the_start_is_waited_out_and_the_job_starts_once() {
+    // The first two starts are answered by a hotel Wi-Fi page: the start may or may not have
+    // reached the service. The job is looked up, started once, and finishes.
+    let faults = Faults { captive_rate: 1.0, only: Some("/start".into()), limit: Some(2), ..Default::default() };
+    let sb = sandbox(SandboxConfig { faults, status_lag: 2, ..Default::default() }).await;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("survey");
+    photos(&folder, 10);
+    let d = desk(&dir.path().join("data"), &sb, Arc::new(NoHooks)).await;
+    let (_, out) = run_job(&d, &folder).await;
+    let TaskOutput::Job(j) = out.unwrap() else { panic!() };
+    assert_eq!(j.state, JobState::Finished, "{:?}", j.error);
+    assert_eq!(stats(&sb).await["injectedErrors"], 2);
+    exactly_once(&sb, 2).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_start_whose_answer_is_lost_in_a_running_app_is_confirmed_not_repeated() {
+    let faults = Faults { lose_answer_rate: 1.0, only: Some("/start".into()), limit: Some(1), ..Default::default() };
+    let sb = sandbox(SandboxConfig { faults, status_lag: 4, ..Default::default() }).await;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("survey");
+    photos(&folder, 10);
+    let d = desk(&dir.path().join("data"), &sb, Arc::new(NoHooks)).await;
+    let (_, out) = run_job(&d, &folder).await;
+    let TaskOutput::Job(j) = out.unwrap() else { panic!() };
+    assert_eq!(j.state, JobState::Finished, "{:?}", j.error);
+    let s = stats(&sb).await;
+    assert_eq!(s["lostAnswers"], 1, "{s}");
+    assert_eq!(s["startedJobs"], 1, "{s}");
+    exactly_once(&sb, 2).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn storage_that_refuses_every_credential_stops_the_upload_and_says_so() {
     let sb = sandbox(SandboxConfig { storage_deny: true, ..Default::default() }).await;
     let dir = tempfile::tempdir().unwrap();

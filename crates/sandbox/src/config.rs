@@ -102,6 +102,10 @@ pub struct Faults {
     pub captive_rate: f64,
     /// Share of API requests (0..1) answered 429 with Retry-After, as a rate-limiting gateway does.
     pub throttle_rate: f64,
+    /// Faults only on requests whose path contains this (e.g. `/start`); latency stays on all.
+    pub only: Option<String>,
+    /// At most this many faults in all; then the sandbox is kind.
+    pub limit: Option<u64>,
 }
 
 impl Default for SandboxConfig {

@@ -41,7 +41,12 @@ pub async fn faults(AxState(state): AxState<Shared>, req: Request, next: Next) -
     if !f.latency.is_zero() {
         tokio::time::sleep(f.latency).await;
     }
-    let hit = |rate: f64| rand::thread_rng().gen_bool(rate.clamp(0.0, 1.0));
+    let eligible = f.only.as_deref().is_none_or(|o| path.contains(o))
+        && f.limit.is_none_or(|n| {
+            let c = &state.lock().unwrap().counters;
+            c.injected_errors + c.injected_drops + c.lost_answers < n
+        });
+    let hit = |rate: f64| eligible && rand::thread_rng().gen_bool(rate.clamp(0.0, 1.0));
     let faulty = is_api || f.include_storage && !is_download;
     if is_api && hit(f.throttle_rate) {
         state.lock().unwrap().counters.injected_errors += 1;

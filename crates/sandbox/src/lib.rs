@@ -169,6 +169,8 @@ fn stats(state: &Shared) -> serde_json::Value {
         "injectedDrops": st.counters.injected_drops,
         "lostAnswers": st.counters.lost_answers,
         "resources": st.resources.len(),
+        "inputResources": st.resources.values().filter(|r| r.kind != "output").count(),
         "jobs": st.jobs.len(),
+        "startedJobs": st.jobs.values().filter(|j| j.started.is_some()).count(),
     })
 }

@@ -98,7 +98,6 @@ impl Downloader {
         let total: u64 = plan.iter().map(|(f, _)| f.size.unwrap_or(0)).sum();
         self.tracker.bytes_total.store(total, Ordering::Relaxed);
         self.tracker.files_total.store(plan.len() as u64, Ordering::Relaxed);
-        let files_total = plan.len() as u32;
         let results: Vec<(RemoteFile, Result<Got>)> = futures::stream::iter(plan.into_iter().map(|(f, path)| async move {
             let got = self.one(&f, &path).await;
             self.tracker.files_done.fetch_add(1, Ordering::Relaxed);
@@ -108,9 +107,14 @@ impl Downloader {
         .collect()
         .await;
         let mut refused = refused;
-        let mut skipped = 0;
+        let (mut skipped, mut files, mut bytes) = (0, 0, 0);
         for (f, r) in results {
-            match r? {
+            let got = r?;
+            if matches!(got, Got::Existed | Got::Done) {
+                files += 1;
+                bytes += f.size.unwrap_or(0);
+            }
+            match got {
                 Got::Existed => skipped += 1,
                 Got::Done => {}
                 // One entry this computer or the policy will not take does not stop the rest.
@@ -120,8 +124,7 @@ impl Downloader {
                 }
             }
         }
-        let files = files_total - refused.len().min(files_total as usize) as u32;
-        Ok(DownloadReport { folder: dest.display().to_string(), files, bytes: total, skipped_existing: skipped, refused })
+        Ok(DownloadReport { folder: dest.display().to_string(), files, bytes, skipped_existing: skipped, refused })
     }
 
     /// One file.
