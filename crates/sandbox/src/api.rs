@@ -228,11 +228,18 @@ fn page_of(st: &State, q: &HashMap<String, String>) -> (usize, usize) {
     (page, rows.min(st.config.page_size.unwrap_or(usize::MAX)).max(1))
 }
 
+/// One page. With a small page size the answer's `rows` echoes what was asked for, not what was
+/// sent, as some services do: a client must count the list, not trust `rows`.
 fn paged(st: &State, items: Vec<Value>, q: &HashMap<String, String>) -> Value {
     let (page, rows) = page_of(st, q);
     let total = items.len();
     let list: Vec<Value> = items.into_iter().skip((page - 1) * rows).take(rows).collect();
-    json!({"list": list, "page": page, "rows": rows, "total": total})
+    json!({"list": list, "page": page, "rows": rows_said(st, q, rows), "total": total})
+}
+
+/// The `rows` an answer states: with a small page size, what was asked for.
+fn rows_said(st: &State, q: &HashMap<String, String>, rows: usize) -> usize {
+    if st.config.page_size.is_some() { q.get("rows").and_then(|r| r.parse::<usize>().ok()).unwrap_or(rows) } else { rows }
 }
 
 fn csv(q: &HashMap<String, String>, key: &str) -> Option<Vec<String>> {
@@ -421,7 +428,7 @@ fn list_files(st: &State, q: &HashMap<String, String>) -> Response {
     let (page, rows) = page_of(st, q);
     let name = q.get("name").filter(|n| !n.is_empty());
     // Only the page asked for is built: a resource of 100,000 files pages as fast as one of ten.
-    let answer = |total: usize, list: Vec<&FileRec>| ok(json!({"list": list.into_iter().map(|f| file_json(st, f, need_url)).collect::<Vec<_>>(), "page": page, "rows": rows, "total": total}));
+    let answer = |total: usize, list: Vec<&FileRec>| ok(json!({"list": list.into_iter().map(|f| file_json(st, f, need_url)).collect::<Vec<_>>(), "page": page, "rows": rows_said(st, q, rows), "total": total}));
     let skip = (page - 1) * rows;
     match (q.get("resourceUuid"), &uuids, name) {
         (Some(r), None, None) => match st.resources.get(r) {

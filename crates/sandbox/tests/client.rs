@@ -229,3 +229,67 @@ async fn expired_storage_credentials_are_refused_with_expired_token() {
     let code = err.as_service_error().and_then(|e| aws_sdk_s3::error::ProvideErrorMetadata::code(e)).map(str::to_string);
     assert_eq!(code.as_deref(), Some("ExpiredToken"), "{err:?}");
 }
+
+#[tokio::test]
+async fn listings_in_small_pages_whose_rows_echo_the_request_are_read_to_the_end() {
+    // Seven rows a page, while the answer says "rows": 100 as asked.
+    let sb = terradesk_sandbox::Sandbox::start(terradesk_sandbox::SandboxConfig { page_size: Some(7), ..Default::default() }).await.unwrap();
+    let c = client(&sb);
+    let token = c.obtain_token().await.unwrap();
+    let res = c.create_resource("paged", "map").await.unwrap();
+    let cb = put_files(&token, &photos(150)).await;
+    for batch in cb.chunks(50) {
+        c.upload_callback(&res.uuid, &token.callback_param, batch).await.unwrap();
+    }
+    let page = c.list_files(&ListQuery::page(1, 100).with("resourceUuid", &res.uuid)).await.unwrap();
+    assert_eq!((page.list.len(), page.rows, page.total), (7, 100, 150), "the sandbox's answer is as unkind as meant");
+    let all = c.all_files_of(&res.uuid).await.unwrap();
+    let names: std::collections::BTreeSet<_> = all.iter().map(|f| f.name.clone()).collect();
+    assert_eq!((all.len(), names.len()), (150, 150));
+}
+
+/// A hand-made server whose file listing never ends: every page brings `fresh` new entries (or
+/// the same ones), and claims `total`.
+async fn endless_listing(total: i64, fresh: bool) -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let asked = std::sync::Arc::new(AtomicU64::new(0));
+    let counter = asked.clone();
+    let app = axum::Router::new().fallback(move |q: axum::extract::Query<std::collections::HashMap<String, String>>| {
+        let counter = counter.clone();
+        async move {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            let page: i64 = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+            let list: Vec<_> = (0..100).map(|i| {
+                let id = if fresh { n * 100 + i } else { i };
+                serde_json::json!({"uuid": format!("f-{id}"), "name": format!("map/{id}.tif"), "size": 1})
+            }).collect();
+            axum::Json(serde_json::json!({"result": {"code": 0, "msg": "ok"}, "data": {"list": list, "page": page, "rows": 100, "total": total}}))
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, asked)
+}
+
+#[tokio::test]
+async fn a_listing_that_never_ends_is_cut_not_followed() {
+    use std::sync::atomic::Ordering;
+    let client = |url: &str| {
+        terradesk_core::api::Client::builder(url)
+            .credentials(terradesk_core::credentials::Credentials::new("ak", terradesk_core::SecretKey::new("sk")).unwrap())
+            .env_proxy(false)
+            .build()
+            .unwrap()
+    };
+    // New entries on every page, for ever, while the total says 250: three pages and a check.
+    let (url, asked) = endless_listing(250, true).await;
+    let all = tokio::time::timeout(Duration::from_secs(30), client(&url).all_files_of("r")).await.expect("ends").unwrap();
+    assert!(all.len() <= 400, "{}", all.len());
+    assert!(asked.load(Ordering::SeqCst) <= 4, "{} pages asked", asked.load(Ordering::SeqCst));
+    // The same page for ever, while the total says a billion: the second page brings nothing new.
+    let (url, asked) = endless_listing(1_000_000_000, false).await;
+    let all = tokio::time::timeout(Duration::from_secs(30), client(&url).all_files_of("r")).await.expect("ends").unwrap();
+    assert_eq!(all.len(), 100);
+    assert_eq!(asked.load(Ordering::SeqCst), 2);
+}

@@ -354,27 +354,33 @@ impl Client {
         self.call(reqwest::Method::GET, &format!("/v2/files{}", query.to_query_string()), None, Idempotence::Safe, "The file list").await
     }
 
-    /// Every file of a resource, through all pages, with download URLs. The server's word on
-    /// how many there are bounds the pages asked for: a list that never ends is cut, not followed.
+    /// Every file of a resource, through all pages, with download URLs. Neither the page size the
+    /// server reports (some echo the one asked for and send fewer) nor its "more" is trusted:
+    /// pages are asked for until one brings nothing new or holds fewer than the first did, and
+    /// never more than the server's own total allows, so a list that never ends is cut.
     pub async fn all_files_of(&self, resource_uuid: &str) -> Result<Vec<FileInfo>> {
+        /// A million files at most, whatever the server says.
+        const MAX_PAGES: i64 = 10_000;
         let mut out: Vec<FileInfo> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut page = 1;
-        let mut last_page: Option<i64> = None;
+        let mut bound: Option<(i64, usize)> = None;
         loop {
             let q = ListQuery::page(page, 100).with("resourceUuid", resource_uuid).with("needURL", "true");
             let p = self.list_files(&q).await?;
-            let more = p.has_more();
-            let rows = p.rows.max(1);
-            let bound = *last_page.get_or_insert_with(|| (p.total.max(0) + rows - 1) / rows + 1);
+            let len = p.list.len();
+            let (last, first_len) = *bound.get_or_insert_with(|| {
+                let per = len.max(1) as i64;
+                (((p.total.max(0) + per - 1) / per + 1).min(MAX_PAGES), len)
+            });
             let before = out.len();
             for f in p.list {
                 if seen.insert(f.uuid.clone()) {
                     out.push(f);
                 }
             }
-            // No new file on a page, or more pages than the total allows: the list has ended.
-            if !more || out.len() == before || page as i64 >= bound {
+            let ended = len == 0 || out.len() == before || len < first_len || out.len() as i64 >= p.total || i64::from(page) >= last;
+            if ended {
                 return Ok(out);
             }
             page += 1;
