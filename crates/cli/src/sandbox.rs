@@ -68,6 +68,9 @@ pub struct SandboxArgs {
     /// At most this many faults in all, then none.
     #[arg(long, value_name = "N")]
     faults_limit: Option<u64>,
+    /// The storage loses the first N objects it stored (registering them is refused).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    lose_objects: u32,
     /// Listings answer at most this many rows a page.
     #[arg(long)]
     page_size: Option<usize>,
@@ -120,6 +123,7 @@ pub async fn run(a: SandboxArgs, out: &Out) -> Result<(), Error> {
             throttle_rate: a.throttle_rate,
             only: a.faults_only,
             limit: a.faults_limit,
+            lose_objects: a.lose_objects,
         },
         malicious_outputs: a.malicious_outputs,
         result_size: a.result_size,

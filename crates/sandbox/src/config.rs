@@ -106,6 +106,9 @@ pub struct Faults {
     pub only: Option<String>,
     /// At most this many faults in all; then the sandbox is kind.
     pub limit: Option<u64>,
+    /// The storage loses the first this many objects it stored (it acknowledged them, then they
+    /// are gone): registering them is refused as "not found in storage" until they are sent again.
+    pub lose_objects: u32,
 }
 
 impl Default for SandboxConfig {

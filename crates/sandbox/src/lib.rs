@@ -168,6 +168,7 @@ fn stats(state: &Shared) -> serde_json::Value {
         "injectedErrors": st.counters.injected_errors,
         "injectedDrops": st.counters.injected_drops,
         "lostAnswers": st.counters.lost_answers,
+        "lostObjects": st.counters.lost_objects,
         "resources": st.resources.len(),
         "inputResources": st.resources.values().filter(|r| r.kind != "output").count(),
         "jobs": st.jobs.len(),

@@ -112,6 +112,7 @@ pub struct Counters {
     pub injected_errors: u64,
     pub injected_drops: u64,
     pub lost_answers: u64,
+    pub lost_objects: u64,
     pub callbacks: u64,
 }
 

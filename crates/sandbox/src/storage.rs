@@ -65,7 +65,14 @@ impl Store {
 
     fn record(&self, key: &str, etag: Option<&ETag>, size: u64) {
         if let Some(e) = etag {
-            self.state.lock().unwrap().commit(Op::Object { key: key.to_string(), etag: e.value().to_string(), size });
+            let mut st = self.state.lock().unwrap();
+            if st.counters.lost_objects < st.config.faults.lose_objects as u64 {
+                // Acknowledged, then lost: the bytes go, and the account never knows the object.
+                st.counters.lost_objects += 1;
+                let _ = std::fs::remove_file(st.storage_root.join(crate::model::BUCKET).join(key));
+                return;
+            }
+            st.commit(Op::Object { key: key.to_string(), etag: e.value().to_string(), size });
         }
     }
 

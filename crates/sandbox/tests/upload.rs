@@ -233,3 +233,30 @@ async fn pause_holds_the_upload_resume_finishes_it_and_cancel_cleans_up() {
     assert!(matches!(result, Err(terradesk_core::Error::Cancelled)), "{result:?}");
     assert_eq!(sb.inspect(|s| s.multipart.len()), 0, "the cancelled multipart upload was aborted");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn files_the_server_will_not_register_are_sent_again_on_the_next_run() {
+    // The storage acknowledges the first three objects, then loses them: the server refuses to
+    // register those files ("not found in storage"). They are failed, not stuck: the next run
+    // sends them again, and everything ends registered once.
+    let faults = Faults { lose_objects: 3, ..Default::default() };
+    let sb = Sandbox::start(SandboxConfig { faults, ..Default::default() }).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("survey");
+    std::fs::create_dir_all(&root).unwrap();
+    for (name, bytes) in photos(12) {
+        std::fs::write(root.join(name), bytes).unwrap();
+    }
+    let db = Db::open(&dir.path().join("t.db")).unwrap();
+    let opts = UploadOptions { concurrency: 2, ..Default::default() };
+    let first = upload(&sb, &root, &db, opts.clone(), None).await;
+    assert_eq!(first.report.failed.len(), 3, "{:?}", first.report.failed);
+    assert!(first.report.failed.iter().all(|f| f.reason.contains("would not register")), "{:?}", first.report.failed);
+    assert!(!first.report.complete());
+    assert_eq!(first.report.registered, 9);
+
+    let second = upload(&sb, &root, &db, opts, Some(first.resource.clone())).await;
+    assert!(second.report.complete(), "{:?}", second.report.failed);
+    assert_eq!(second.report.sent_files, 3, "the three refused files went up again, nothing else");
+    assert_exact(&sb, &root, &first.resource, 16 * MIB, u64::MAX).await;
+}

@@ -65,15 +65,14 @@ pub fn classify_response(
         None if status >= 500 => Err(Error::Server { detail: format!("HTTP {status}") }),
         None if status == 404 => Err(Error::NotFound { what: what.to_string() }),
         None if (200..300).contains(&status) => {
-            // Some answers may come without the envelope: plain JSON data is taken as it is. Anything
-            // else (a captive portal's login page, a proxy's notice) is not the service's answer.
+            // An empty answer (a delete) is taken as it is. Anything else without the envelope,
+            // JSON or not (a captive portal's login page, a proxy's notice), is not the
+            // service's answer: taking it as success would leave a job "started" that never was.
             if body.iter().all(|b| b.is_ascii_whitespace()) {
                 return Ok(serde_json::Value::Null);
             }
-            match serde_json::from_slice::<serde_json::Value>(body) {
-                Ok(v) => Ok(v),
-                Err(_) => Err(Error::BadAnswer { what: what.to_string(), detail: format!("HTTP {status}, not JSON: {}", String::from_utf8_lossy(&body[..body.len().min(120)]).trim()) }),
-            }
+            let kind = if serde_json::from_slice::<serde_json::Value>(body).is_ok() { "JSON without the service's envelope" } else { "not JSON" };
+            Err(Error::BadAnswer { what: what.to_string(), detail: format!("HTTP {status}, {kind}: {}", String::from_utf8_lossy(&body[..body.len().min(120)]).trim()) })
         }
         None => Err(Error::Refused {
             api_code: status as i64,
@@ -126,8 +125,9 @@ mod tests {
         let e = classify_response(200, None, now(), b"<!doctype html><html><body>Sign in</body></html>", "Job J").unwrap_err();
         assert_eq!(e.code(), ErrorCode::BadAnswer);
         assert_eq!(classify_response(429, None, now(), br#"{"message":"API rate limit exceeded"}"#, "x").unwrap_err().code(), ErrorCode::RateLimited);
-        // Plain JSON without the envelope, and an empty body, are taken as they are.
-        assert_eq!(classify_response(200, None, now(), br#"{"a":1}"#, "x").unwrap()["a"], 1);
+        // JSON without the envelope is not the service's either; an empty body is taken as it is.
+        assert_eq!(classify_response(200, None, now(), br#"{"a":1}"#, "x").unwrap_err().code(), ErrorCode::BadAnswer);
+        assert_eq!(classify_response(200, None, now(), b"null", "x").unwrap_err().code(), ErrorCode::BadAnswer);
         assert_eq!(classify_response(200, None, now(), b"", "x").unwrap(), serde_json::Value::Null);
     }
 
