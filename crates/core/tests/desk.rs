@@ -109,7 +109,7 @@ async fn a_crash_at_any_step_then_a_restart_leaves_one_resource_and_one_job() {
             let desk = desk(&data, &sb, Arc::new(CrashOnce::at(point))).await;
             let v = desk.start_job("", &folder, &JobParameters::new(JobKind::Map2d)).await.unwrap();
             let id = v.job.id;
-            match wait(&desk, id).await {
+            match desk.wait(id).await.unwrap_or_else(|| panic!("{point:?}: no task for the job after start_job")) {
                 // It stopped dead at the point.
                 Err(Error::Cancelled) => {}
                 // The point is after processing: it crashes during the delivery.

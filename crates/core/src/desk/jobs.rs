@@ -167,9 +167,10 @@ impl Desk {
         Some(h.wait().await)
     }
 
-    /// Wait for what runs for a job to end (`None` when nothing runs).
+    /// Wait for what runs for a job to end, or the outcome of what last ran for it, however
+    /// quickly it ended (`None` when nothing has run for it in this process).
     pub async fn wait(&self, id: JobId) -> Option<Outcome> {
-        let mut h = self.inner.runner.handle(id)?;
+        let mut h = self.inner.runner.latest(id)?;
         Some(h.wait().await)
     }
 

@@ -33,6 +33,9 @@ struct Entry {
 #[derive(Clone, Default)]
 pub struct Runner {
     tasks: Arc<Mutex<HashMap<JobId, Entry>>>,
+    /// The last task that ended for each job: a waiter who comes just after the end still gets
+    /// its outcome.
+    ended: Arc<Mutex<HashMap<JobId, TaskHandle>>>,
 }
 
 /// A running (or just ended) task.
@@ -78,6 +81,9 @@ impl Runner {
             tasks.insert(id, Entry { kind, control: control.clone(), tracker, done: rx.clone() });
         }
         let tasks = self.tasks.clone();
+        let ended = self.ended.clone();
+        let handle = TaskHandle { id, kind, control: control.clone(), done: rx };
+        let last = handle.clone();
         let span = tracing::info_span!("job", id = id.0, task = ?kind);
         tokio::spawn(tracing::Instrument::instrument(
             async move {
@@ -87,13 +93,27 @@ impl Runner {
                     Err(Error::Cancelled) => tracing::info!("task stopped"),
                     Err(e) => tracing::warn!(error = %e, "task failed"),
                 }
-                tasks.lock().unwrap().remove(&id);
+                {
+                    // Both locks, in this order, so that a waiter finds the task in one or the other.
+                    let mut tasks = tasks.lock().unwrap();
+                    ended.lock().unwrap().insert(id, last);
+                    tasks.remove(&id);
+                }
                 on_end(id, &outcome);
                 let _ = tx.send(Some(outcome));
             },
             span,
         ));
-        Ok(TaskHandle { id, kind, control, done: rx })
+        Ok(handle)
+    }
+
+    /// The task that runs for `id`, or else the last one that ended (its outcome is kept).
+    pub fn latest(&self, id: JobId) -> Option<TaskHandle> {
+        let tasks = self.tasks.lock().unwrap();
+        match tasks.get(&id) {
+            Some(e) => Some(TaskHandle { id, kind: e.kind, control: e.control.clone(), done: e.done.clone() }),
+            None => self.ended.lock().unwrap().get(&id).cloned(),
+        }
     }
 
     pub fn handle(&self, id: JobId) -> Option<TaskHandle> {
