@@ -114,7 +114,7 @@ fn a_dropped_folder_is_summarised_with_what_was_skipped_and_the_suggested_kind()
     let app = app("scan");
     let dir = tempfile::tempdir().unwrap();
     for i in 0..12 {
-        std::fs::write(dir.path().join(format!("DJI_{i:04}.JPG")), b"jpeg").unwrap();
+        std::fs::write(dir.path().join(format!("DJI_{i:04}.JPG")), terradesk_sandbox::fixtures::fake_photo(i, 64)).unwrap();
     }
     std::fs::write(dir.path().join("Thumbs.db"), b"x").unwrap();
     let s = invoke(&app, "scan_folder", json!({"path": dir.path()})).unwrap();

@@ -51,11 +51,18 @@ export async function endSession(b, dataDir) {
 }
 
 /** A survey folder of `count` photos DJI_0001.JPG … of `size` bytes each. */
+/** The start of a JPEG with an EXIF segment: the app knows photos by their content. */
+const JPEG_HEAD = Buffer.from([0xff, 0xd8, 0xff, 0xe1, 0x00, 0x08, 0x45, 0x78, 0x69, 0x66, 0, 0, 0xff, 0xda, 0, 2]);
+
+export function fakePhoto(size) {
+  return Buffer.concat([JPEG_HEAD, randomBytes(Math.max(0, size - JPEG_HEAD.length))]);
+}
+
 export function makeSurvey(name, count, size) {
   const dir = path.join(mkdtempSync(path.join(tmpdir(), "terradesk-survey-")), name);
   mkdirSync(dir);
   for (let i = 1; i <= count; i++) {
-    writeFileSync(path.join(dir, `DJI_${String(i).padStart(4, "0")}.JPG`), randomBytes(size));
+    writeFileSync(path.join(dir, `DJI_${String(i).padStart(4, "0")}.JPG`), fakePhoto(size));
   }
   return dir;
 }

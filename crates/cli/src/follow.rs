@@ -125,6 +125,9 @@ pub async fn finish(desk: &Desk, id: JobId, zip: Option<PathBuf>, outputs: Vec<S
             if !e.missing.is_empty() {
                 eprintln!("the result lacks {} of the Terra layout", e.missing.join(", "));
             }
+            if !e.not_downloaded.is_empty() {
+                eprintln!("not in the ZIP because not downloaded: {} (download them to include them)", e.not_downloaded.join(", "));
+            }
             println!("Terra ZIP: {} ({} files, {})", e.path, e.entries, human_bytes(e.bytes));
         }
         result["download"] = serde_json::to_value(&d).unwrap();
@@ -172,5 +175,18 @@ pub fn human_secs(s: f64) -> String {
         format!("{} min", s / 60)
     } else {
         format!("{:.1} h", s as f64 / 3600.0)
+    }
+}
+
+/// Names the folder's files that are neither photos nor LiDAR files, and whether they go up.
+pub fn say_others(s: &terradesk_core::desk::DatasetSummary, leave_out: bool) {
+    if s.other_count > 0 {
+        let shown: Vec<String> = s.others.iter().take(10).map(|o| if o.not_an_image { format!("{} (named like a photo, not an image)", o.name) } else { o.name.clone() }).collect();
+        let more = if s.other_count as usize > shown.len() { format!(" and {} more", s.other_count as usize - shown.len()) } else { String::new() };
+        let what = if leave_out { "left out" } else { "uploaded too (--leave-out-others leaves them out)" };
+        eprintln!("{} files are not photos or LiDAR files, {what}: {}{more}", s.other_count, shown.join(", "));
+    }
+    if s.photos_without_exif > 0 {
+        eprintln!("{} photos carry no EXIF (no position or camera): the cloud may not place them", s.photos_without_exif);
     }
 }

@@ -85,6 +85,10 @@ enum Command {
         /// Only these outputs (top-level folders or files, comma separated: map,AT,mission.json).
         #[arg(long, value_delimiter = ',')]
         outputs: Vec<String>,
+        /// Upload only photos and LiDAR files, not the folder's other files (notes, spreadsheets,
+        /// files named like photos that are not images).
+        #[arg(long)]
+        leave_out_others: bool,
     },
     /// The job history.
     Jobs,
@@ -242,9 +246,15 @@ async fn with_desk(desk: &Desk, command: Command, out: &Out) -> Result<(), Error
                 std::process::exit(2);
             }
         }
-        Command::Run { kind, folder, params, preset: preset_id, name, out: zip, outputs } => {
+        Command::Run { kind, folder, params, preset: preset_id, name, out: zip, outputs, leave_out_others } => {
             let params = parameters(kind, &params, preset_id)?;
-            let view = desk.start_job(name.as_deref().unwrap_or(""), &folder, &params).await?;
+            if !out.json {
+                if let Ok(s) = desk.scan(&folder).await {
+                    follow::say_others(&s, leave_out_others);
+                }
+            }
+            let opts = terradesk_core::jobs::StartOptions { leave_out_others };
+            let view = desk.start_job_with(name.as_deref().unwrap_or(""), &folder, &params, &opts).await?;
             if !out.json {
                 eprintln!("Job {} \"{}\" ({}) from {}", view.job.id, view.job.name, kind.label(), view.job.dataset);
             }

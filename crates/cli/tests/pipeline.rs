@@ -18,7 +18,7 @@ fn td(sb: &Sandbox, data: &Path) -> Command {
 fn photos(dir: &Path, n: usize) {
     std::fs::create_dir_all(dir).unwrap();
     for i in 0..n {
-        std::fs::write(dir.join(format!("DJI_{i:04}.JPG")), vec![(i % 256) as u8; 4000 + i]).unwrap();
+        std::fs::write(dir.join(format!("DJI_{i:04}.JPG")), terradesk_sandbox::fixtures::fake_photo(i as u64, 4000 + i)).unwrap();
     }
 }
 

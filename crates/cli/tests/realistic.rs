@@ -17,7 +17,7 @@ use common::{sandbox, SandboxProcess as Sandbox};
 fn photos(dir: &Path, n: usize, size: usize) {
     std::fs::create_dir_all(dir).unwrap();
     for i in 0..n {
-        let bytes: Vec<u8> = (0..size + i * 97).map(|j| (j * 31 + i * 7) as u8).collect();
+        let bytes = terradesk_sandbox::fixtures::fake_photo(i as u64, size + i * 97);
         std::fs::write(dir.join(format!("DJI_{i:04}.JPG")), bytes).unwrap();
     }
 }

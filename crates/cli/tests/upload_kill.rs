@@ -13,7 +13,7 @@ const MIB: usize = 1024 * 1024;
 fn dataset(root: &Path) {
     std::fs::create_dir_all(root.join("photos/航测")).unwrap();
     for i in 0..30usize {
-        let bytes: Vec<u8> = (0..(300_000 + i * 10_007)).map(|j| (j * 13 + i) as u8).collect();
+        let bytes = terradesk_sandbox::fixtures::fake_photo(i as u64, 300_000 + i * 10_007);
         std::fs::write(root.join(format!("photos/航测/DJI_{i:04}.JPG")), bytes).unwrap();
     }
     std::fs::write(root.join("photos/empty.txt"), b"").unwrap();

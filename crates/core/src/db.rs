@@ -95,6 +95,9 @@ const MIGRATIONS: &[&str] = &[
     // 5: uploads by service (the Sandbox's and the US's never mix); intents of uploads outside jobs.
     "ALTER TABLE uploads ADD COLUMN host TEXT NOT NULL DEFAULT '';
     ALTER TABLE uploads ADD COLUMN marker TEXT;",
+    // 6: jobs that leave out the folder's other files; the result's outputs as listed at download.
+    "ALTER TABLE jobs ADD COLUMN leave_out_others INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN result_outputs TEXT;",
 ];
 
 /// A shared connection; every call takes the lock for one short transaction.

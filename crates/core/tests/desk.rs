@@ -31,7 +31,7 @@ async fn desk(dir: &std::path::Path, sb: &Sandbox, hooks: Arc<dyn Hooks>) -> Des
 fn photos(dir: &std::path::Path, n: usize) {
     std::fs::create_dir_all(dir).unwrap();
     for i in 0..n {
-        std::fs::write(dir.join(format!("DJI_{i:04}.JPG")), vec![(i % 256) as u8; 3000 + i]).unwrap();
+        std::fs::write(dir.join(format!("DJI_{i:04}.JPG")), terradesk_sandbox::fixtures::fake_photo(i as u64, 3000 + i)).unwrap();
     }
 }
 
@@ -216,4 +216,42 @@ async fn unfit_folders_and_unreadable_jobs_get_coded_errors() {
     assert_eq!(j.actions, [terradesk_core::jobs::JobAction::Delete]);
     assert_eq!(desk.continue_job(v.job.id).await.unwrap_err().code().as_str(), "job.unreadable");
     assert!(desk.resume_unfinished().await.is_empty(), "an unreadable job is never resumed");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn files_that_are_not_photos_are_named_and_left_out_when_asked() {
+    let sb = sandbox(SandboxConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("survey");
+    photos(&folder, 12);
+    std::fs::write(folder.join("LICENSE"), b"MIT").unwrap();
+    std::fs::write(folder.join("flight-log.csv"), b"t,lat,lon\n").unwrap();
+    // Random bytes named like a photo: named as not an image, not counted as a photo.
+    std::fs::write(folder.join("DJI_9999.JPG"), [0x42u8; 5000]).unwrap();
+    let desk = desk(&dir.path().join("data"), &sb, Arc::new(NoHooks)).await;
+    let s = desk.scan(&folder).await.unwrap();
+    assert_eq!((s.photos, s.other_count, s.other_bytes), (12, 3, 5000 + 3 + 10));
+    let others: Vec<(&str, bool)> = s.others.iter().map(|o| (o.name.as_str(), o.not_an_image)).collect();
+    assert_eq!(others, [("DJI_9999.JPG", true), ("LICENSE", false), ("flight-log.csv", false)]);
+
+    let opts = terradesk_core::jobs::StartOptions { leave_out_others: true };
+    let v = desk.start_job_with("lean", &folder, &JobParameters::new(JobKind::Map2d), &opts).await.unwrap();
+    assert!(v.job.leave_out_others);
+    let TaskOutput::Job(j) = wait(&desk, v.job.id).await.unwrap() else { panic!() };
+    assert_eq!(j.state, JobState::Finished);
+    let registered = |st: &serde_json::Value, resource: &str| -> Vec<String> {
+        let mut v: Vec<String> = st["registrations"].as_object().unwrap().keys().filter_map(|k| k.strip_prefix(&format!("{resource}/")).map(str::to_string)).collect();
+        v.sort();
+        v
+    };
+    let st = stats(&sb).await;
+    let names = registered(&st, j.resource_uuid.as_deref().unwrap());
+    assert_eq!(names.len(), 12, "{names:?}");
+    assert!(names.iter().all(|n| n.starts_with("DJI_0")), "{names:?}");
+
+    // Without the option every file goes up, as the user was told.
+    let v = desk.start_job("all", &folder, &JobParameters::new(JobKind::Map2d)).await.unwrap();
+    let TaskOutput::Job(j) = wait(&desk, v.job.id).await.unwrap() else { panic!() };
+    let names = registered(&stats(&sb).await, j.resource_uuid.as_deref().unwrap());
+    assert_eq!(names.len(), 15, "{names:?}");
 }

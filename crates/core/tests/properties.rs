@@ -206,9 +206,9 @@ fn dataset(present: &[Option<u8>]) -> Dataset {
     let files: Vec<DatasetFile> = NAMES
         .iter()
         .zip(present)
-        .filter_map(|(n, v)| v.map(|v| DatasetFile { name: n.to_string(), path: n.into(), size: 100 + v as u64, mtime_ns: 1000 + v as i64, kind: FileKind::of(n) }))
+        .filter_map(|(n, v)| v.map(|v| DatasetFile { name: n.to_string(), path: n.into(), size: 100 + v as u64, mtime_ns: 1000 + v as i64, kind: FileKind::of(n), not_an_image: false }))
         .collect();
-    Dataset { root: "/survey".into(), total_bytes: files.iter().map(|f| f.size).sum(), files, skipped: Vec::new(), photos: 0, lidar_files: 0 }
+    Dataset { root: "/survey".into(), total_bytes: files.iter().map(|f| f.size).sum(), files, skipped: Vec::new(), photos: 0, lidar_files: 0, photos_without_exif: 0 }
 }
 
 proptest! {

@@ -35,7 +35,7 @@ async fn desk(dir: &std::path::Path, sb: &Sandbox, hooks: Arc<dyn Hooks>) -> Des
 fn photos(dir: &std::path::Path, n: usize) {
     std::fs::create_dir_all(dir).unwrap();
     for i in 0..n {
-        std::fs::write(dir.join(format!("DJI_{i:04}.JPG")), vec![(i % 251) as u8; 2000 + i]).unwrap();
+        std::fs::write(dir.join(format!("DJI_{i:04}.JPG")), terradesk_sandbox::fixtures::fake_photo(i as u64, 2000 + i)).unwrap();
     }
 }
 

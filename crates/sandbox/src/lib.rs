@@ -4,6 +4,7 @@
 
 mod api;
 pub mod config;
+pub mod fixtures;
 mod download;
 mod faults;
 mod gateway;

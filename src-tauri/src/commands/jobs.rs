@@ -5,7 +5,7 @@ use tauri::{AppHandle, Runtime, State};
 use terradesk_core::desk::{DatasetSummary, JobDetail, JobView};
 use terradesk_core::jobs::epsg::{self, CoordinateSystem};
 use terradesk_core::jobs::params::{FieldError, JobKind, JobParameters, ParamSpec};
-use terradesk_core::jobs::ResultOutput;
+use terradesk_core::jobs::{ResultOutput, StartOptions};
 use terradesk_core::{Desk, Error, JobId};
 
 /// Scan a folder (dropped on the window, or picked).
@@ -51,8 +51,8 @@ pub fn search_coordinate_systems(query: String) -> Vec<CoordinateSystem> {
 /// Create the job and start it.
 #[tauri::command]
 #[specta::specta]
-pub async fn start_job(desk: State<'_, Desk>, name: String, folder: String, params: JobParameters) -> CmdResult<JobView> {
-    Ok(desk.start_job(&name, std::path::Path::new(&folder), &params).await?)
+pub async fn start_job(desk: State<'_, Desk>, name: String, folder: String, params: JobParameters, options: StartOptions) -> CmdResult<JobView> {
+    Ok(desk.start_job_with(&name, std::path::Path::new(&folder), &params, &options).await?)
 }
 
 /// Go on with an unfinished job that nothing runs for.

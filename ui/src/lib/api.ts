@@ -11,6 +11,7 @@ import {
   type UserError as AppError,
   type Region,
   type Result,
+  type StartOptions,
 } from "./bindings";
 import { tr, type LanguagePreference } from "./i18n";
 
@@ -23,6 +24,9 @@ export type {
   DeskEvent,
   ExportReport,
   FieldError,
+  OtherFile,
+  SkipCode,
+  StartOptions,
   JobAction,
   JobDetail,
   JobEvent,
@@ -122,7 +126,8 @@ export const api = {
   validateParams: (params: JobParameters) => plain(() => commands.validateParams(params)),
   searchCoordinateSystems: (query: string) => plain(() => commands.searchCoordinateSystems(query)),
 
-  startJob: (name: string, folder: string, params: JobParameters) => call(() => commands.startJob(name, folder, params)),
+  startJob: (name: string, folder: string, params: JobParameters, options: StartOptions) =>
+    call(() => commands.startJob(name, folder, params, options)),
   continueJob: (id: JobId) => call(() => commands.continueJob(id)),
   pauseJob: (id: JobId) => call(() => commands.pauseJob(id)),
   resumeJob: (id: JobId) => call(() => commands.resumeJob(id)),

@@ -91,9 +91,9 @@ async searchCoordinateSystems(query: string) : Promise<CoordinateSystem[]> {
 /**
  * Create the job and start it.
  */
-async startJob(name: string, folder: string, params: JobParameters) : Promise<Result<JobView, UserError>> {
+async startJob(name: string, folder: string, params: JobParameters, options: StartOptions) : Promise<Result<JobView, UserError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("start_job", { name, folder, params }) };
+    return { status: "ok", data: await TAURI_INVOKE("start_job", { name, folder, params, options }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -308,7 +308,16 @@ code: string; name: string }
 /**
  * What New job shows as soon as a folder is dropped or picked.
  */
-export type DatasetSummary = { root: string; name: string; fileCount: number; totalBytes: number; photos: number; lidarFiles: number; skipped: SkippedFile[]; suggestedKind: JobKind | null; problems: KindProblems[] }
+export type DatasetSummary = { root: string; name: string; fileCount: number; totalBytes: number; photos: number; lidarFiles: number; 
+/**
+ * JPEGs without EXIF (no position for the cloud).
+ */
+photosWithoutExif: number; 
+/**
+ * Files that would be uploaded though they are neither photos nor LiDAR files (the first
+ * [`OTHERS_SHOWN`]; `other_count` and `other_bytes` count them all).
+ */
+others: OtherFile[]; otherCount: number; otherBytes: number; skipped: SkippedFile[]; suggestedKind: JobKind | null; problems: KindProblems[] }
 /**
  * What the app (or a script) follows.
  */
@@ -342,9 +351,13 @@ export type ExportReport = { path: string; entries: number; bytes: number;
  */
 moved: ([string, string])[]; 
 /**
- * Layout entries the result lacks.
+ * Layout entries the result lacks (the server did not make them).
  */
-missing: string[] }
+missing: string[]; 
+/**
+ * The result's outputs that are not in the ZIP because they were not downloaded.
+ */
+notDownloaded: string[] }
 /**
  * One field that does not validate, said next to the field.
  */
@@ -431,7 +444,16 @@ revision: number; name: string; kind: JobKind; dataset: string; parameters: JobP
 /**
  * Why the row cannot be read, when `state` is `unreadable`.
  */
-unreadable: string | null; resourceUuid: string | null; remoteJobUuid: string | null; outputResourceUuid: string | null; remoteStatus: number | null; percentage: number | null; remainSeconds: number | null; error: UserError | null; waitingReason: string | null; downloadDir: string | null; outputs: string[]; exportPath: string | null; retryOf: JobId | null; createdAt: number; updatedAt: number }
+unreadable: string | null; resourceUuid: string | null; remoteJobUuid: string | null; outputResourceUuid: string | null; remoteStatus: number | null; percentage: number | null; remainSeconds: number | null; error: UserError | null; waitingReason: string | null; downloadDir: string | null; outputs: string[]; exportPath: string | null; retryOf: JobId | null; 
+/**
+ * The job uploads only photos and LiDAR files, not the folder's other files.
+ */
+leaveOutOthers: boolean; 
+/**
+ * The result's top-level outputs, as listed when it was downloaded (to tell what was not
+ * downloaded from what the result lacks).
+ */
+resultOutputs: string[] | null; createdAt: number; updatedAt: number }
 /**
  * Where a job stands, locally and on the server.
  */
@@ -478,6 +500,14 @@ id: string;
  * Its own name ("English", "简体中文"); empty for "auto".
  */
 native: string }
+/**
+ * A file that will be uploaded though it is neither a photo nor a LiDAR file.
+ */
+export type OtherFile = { name: string; size: number; 
+/**
+ * Named like a photo, but not an image.
+ */
+notAnImage: boolean }
 export type ParamChoice = { value: JsonValue; labelEn: string; labelZh: string }
 export type ParamSpec = ({ type: "bool" } | { type: "int"; min: number; max: number; even: boolean } | { type: "float"; min: number; max: number } | { type: "choice"; choices: ParamChoice[] } | 
 /**
@@ -568,7 +598,20 @@ region: Region;
  * "auto" follows the OS; else "en" or "zh-CN".
  */
 language: string }
-export type SkippedFile = { name: string; reason: string }
+/**
+ * Why a file is not part of the upload; the app words it from the code, `reason` is the English.
+ */
+export type SkipCode = "system_file" | "resource_fork" | "hidden" | "temporary" | "unreadable" | "not_unicode" | "unicode_twin" | "link_loop" | "not_regular"
+export type SkippedFile = { name: string; code: SkipCode; reason: string }
+/**
+ * How a new job treats its folder.
+ */
+export type StartOptions = { 
+/**
+ * Upload only photos and LiDAR files (not notes, spreadsheets, licences, files that are not
+ * images though named like photos).
+ */
+leaveOutOthers: boolean }
 export type Step = { id: StepId; status: StepStatus }
 export type StepId = "upload" | "queue" | "processing" | "download" | "export"
 export type StepStatus = "done" | 

@@ -21,7 +21,18 @@ export type DatasetEntry = {
   status: "scanning" | "ready" | "error";
   summary: DatasetSummary | null;
   error: AppError | null;
+  /** Upload only its photos and LiDAR files (the user left the other files out). */
+  leaveOut: boolean;
 };
+
+/** What a folder's job will upload: all its files, or without the others when left out. */
+export function uploadSize(entry: DatasetEntry): { files: number; bytes: number } {
+  const s = entry.summary;
+  if (!s) return { files: 0, bytes: 0 };
+  return entry.leaveOut
+    ? { files: s.fileCount - s.otherCount, bytes: s.totalBytes - s.otherBytes }
+    : { files: s.fileCount, bytes: s.totalBytes };
+}
 
 /** Why a folder does not fit a kind (empty when it fits). */
 export function problemsFor(summary: DatasetSummary | null, kind: JobKind): AppError[] {
@@ -72,7 +83,7 @@ export class NewJobDraft {
 
   private async scan(path: string): Promise<void> {
     const key = nextKey++;
-    this.datasets.push({ key, path, status: "scanning", summary: null, error: null });
+    this.datasets.push({ key, path, status: "scanning", summary: null, error: null, leaveOut: false });
     const result = await api.scanFolder(path);
     const entry = this.datasets.find((d) => d.key === key);
     if (!entry) return; // removed meanwhile
@@ -110,7 +121,7 @@ export class NewJobDraft {
     const summary = result.data;
     if (!summary) return; // cancelled
     if (this.datasets.some((d) => d.summary?.root === summary.root)) return;
-    const entry: DatasetEntry = { key: nextKey++, path: summary.root, status: "ready", summary, error: null };
+    const entry: DatasetEntry = { key: nextKey++, path: summary.root, status: "ready", summary, error: null, leaveOut: false };
     this.datasets.push(entry);
     this.suggest();
   }
@@ -186,7 +197,7 @@ export async function startJobs(d: NewJobDraft): Promise<StartOutcome> {
   for (const entry of [...d.ready]) {
     const summary = entry.summary!;
     const name = many ? summary.name : d.effectiveName.trim() || summary.name;
-    const result = await api.startJob(name, summary.root, params);
+    const result = await api.startJob(name, summary.root, params, { leaveOutOthers: entry.leaveOut });
     if (result.status === "ok") {
       applyView(result.data);
       outcome.started.push(result.data);

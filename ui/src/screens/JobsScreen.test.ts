@@ -41,6 +41,29 @@ describe("Jobs", () => {
     expect(screen.getByTestId("job-row-1")).toHaveTextContent("Finished");
   });
 
+  it("a stopped job shows how far it got: 100% when its upload was complete, not 0%", async () => {
+    const uploadedThenStopped = view({ id: 1, name: "stopped-after-upload", state: "stopped", remoteJobUuid: "j-1" });
+    uploadedThenStopped.steps = [
+      { id: "upload", status: "done" },
+      { id: "processing", status: "stopped" },
+      { id: "download", status: "pending" },
+      { id: "export", status: "pending" },
+    ];
+    const stoppedMidUpload = view({ id: 2, name: "stopped-mid-upload", state: "stopped" });
+    stoppedMidUpload.steps = [
+      { id: "upload", status: "stopped" },
+      { id: "processing", status: "pending" },
+      { id: "download", status: "pending" },
+      { id: "export", status: "pending" },
+    ];
+    backend([uploadedThenStopped, stoppedMidUpload]);
+    render(App);
+    const done = await screen.findByTestId("job-row-1");
+    expect(within(done).getByRole("progressbar")).toHaveAttribute("aria-valuenow", "100");
+    expect(done).toHaveTextContent("Stopped");
+    expect(within(screen.getByTestId("job-row-2")).getByRole("progressbar")).toHaveAttribute("aria-valuenow", "0");
+  });
+
   it("stays live: the core's views change a row and add new jobs; the sidebar counts jobs under way", async () => {
     backend([view({ id: 1, state: "uploading" }, { task: PIPELINE })]);
     render(App);

@@ -58,7 +58,10 @@ describe("New job", () => {
                 fileCount: 1234,
                 photos: 1230,
                 totalBytes: 12_400_000_000,
-                skipped: [{ name: ".DS_Store", reason: "system file (made by the operating system, not survey data)" }],
+                skipped: [
+                  { name: ".DS_Store", code: "system_file", reason: "(English)" },
+                  { name: "flight/loop", code: "link_loop", reason: "(English)" },
+                ],
               }),
             );
         }),
@@ -74,8 +77,10 @@ describe("New job", () => {
     expect(within(card).getByTestId("summary-photos")).toHaveTextContent("1,230");
     expect(within(card).getByTestId("summary-size")).toHaveTextContent("12.4 GB");
     expect(within(card).getByTestId("summary-lidar")).toHaveTextContent("0");
-    expect(within(card).getByTestId("summary-skipped")).toHaveTextContent("1 skipped — why?");
-    expect(within(card).getByTestId("summary-skipped")).toHaveTextContent(".DS_Store — system file");
+    expect(within(card).getByTestId("summary-skipped")).toHaveTextContent("2 skipped — why?");
+    // Each reason in the user's words, from its code.
+    expect(within(card).getByTestId("summary-skipped")).toHaveTextContent(".DS_Store — system file (made by the operating system");
+    expect(within(card).getByTestId("summary-skipped")).toHaveTextContent("flight/loop — a link back to a folder already in the survey");
     expect(calls.find((c) => c.cmd === "scan_folder")?.args).toEqual({ path: "/surveys/field-7" });
   });
 
@@ -253,7 +258,43 @@ describe("New job", () => {
       name: "Field 7, north",
       folder: "/surveys/field-7",
       params: { kind: "map2d", values: { quality_level: 2 } },
+      options: { leaveOutOthers: false },
     });
+  });
+
+  it("names every file that is not a photo or LiDAR file, and leaves them out when asked", async () => {
+    const others = [
+      { name: "DJI_0099.JPG", size: 5_000, notAnImage: true },
+      { name: "LICENSE", size: 1_000, notAnImage: false },
+      { name: "notes.docx", size: 294_000, notAnImage: false },
+    ];
+    const calls = backend({
+      scan_folder: (a) =>
+        summary({ root: String(a?.path), name: "field-7", fileCount: 15, totalBytes: 48_300_000, others, otherCount: 3, otherBytes: 300_000, photosWithoutExif: 2 }),
+    });
+    render(App, { initialScreen: "new-job" });
+    await drop("/surveys/field-7");
+    const card = screen.getByTestId("dataset-summary");
+    const box = within(card).getByTestId("summary-others");
+    expect(box).toHaveTextContent("3 files are not photos or LiDAR files (300 KB)");
+    expect(within(box).getByTestId("others-list")).toHaveTextContent("LICENSE");
+    expect(within(box).getByTestId("others-list")).toHaveTextContent("notes.docx");
+    // Random bytes named .JPG: said to be no image.
+    expect(within(box).getAllByTestId("not-an-image")).toHaveLength(1);
+    expect(within(box).getByTestId("not-an-image").closest("li")).toHaveTextContent("DJI_0099.JPG");
+    expect(within(card).getByTestId("summary-no-exif")).toHaveTextContent("2 photos carry no EXIF data");
+    expect(within(card).getByTestId("summary-files")).toHaveTextContent("15");
+
+    await fireEvent.click(within(box).getByTestId("others-leave-out"));
+    // What will go up is counted without them.
+    await waitFor(() => expect(within(card).getByTestId("summary-files")).toHaveTextContent("12"));
+    expect(within(card).getByTestId("summary-size")).toHaveTextContent("48 MB");
+    const start = screen.getByTestId("start-job");
+    await waitFor(() => expect(start).toBeEnabled());
+    expect(screen.getByTestId("start-status")).toHaveTextContent("Uploads 48 MB");
+    await fireEvent.click(start);
+    await waitFor(() => expect(get(route)).toEqual({ screen: "job", id: 41 }));
+    expect(calls.find((c) => c.cmd === "start_job")!.args).toMatchObject({ folder: "/surveys/field-7", options: { leaveOutOthers: true } });
   });
 
   it("several folders: one job per folder, same kind and parameters", async () => {

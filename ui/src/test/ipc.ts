@@ -3,6 +3,7 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import type { InvokeArgs } from "@tauri-apps/api/core";
 import { emit } from "@tauri-apps/api/event";
 import type { AccountView, UserError as AppError, DeskEvent, JobView } from "../lib/bindings";
+import { rememberAccount } from "../lib/account-cache";
 
 export type Call = { cmd: string; args: Record<string, unknown> | undefined };
 export type Handler = (args: Record<string, unknown> | undefined) => unknown;
@@ -39,6 +40,7 @@ export async function emitView(view: JobView): Promise<void> {
 }
 
 export function resetBackend(): void {
+  rememberAccount(null);
   clearMocks();
   // clearMocks leaves an empty __TAURI_INTERNALS__ object behind.
   delete (window as unknown as Record<string, unknown>).__TAURI_INTERNALS__;

@@ -9,7 +9,7 @@ fn main() {
     let kind: terradesk_core::jobs::JobKind = args[1].parse().expect("kind");
     let control = terradesk_core::control::Control::default();
     let tracker = terradesk_core::progress::Tracker::new(terradesk_core::progress::Phase::Export, 0, 0);
-    match terradesk_core::results::export_terra_zip(kind, std::path::Path::new(&args[2]), std::path::Path::new(&args[3]), &control, &tracker) {
+    match terradesk_core::results::export_terra_zip(kind, std::path::Path::new(&args[2]), std::path::Path::new(&args[3]), None, &control, &tracker) {
         Ok(r) => println!("{} entries, {} bytes", r.entries, r.bytes),
         Err(e) => {
             eprintln!("error: {e}");

@@ -7,7 +7,7 @@ use crate::control::Control;
 use crate::dataset;
 use crate::jobs::actions::TaskKind;
 use crate::jobs::delivery::{default_download_dir, ResultOutput};
-use crate::jobs::machine::{self, Emit, Machine};
+use crate::jobs::machine::{self, Emit, Machine, StartOptions};
 use crate::jobs::runner::{Outcome, TaskHandle, TaskOutput};
 use crate::jobs::{JobId, JobParameters, JobRecord, JobState};
 use crate::progress::{Phase, Tracker};
@@ -117,13 +117,18 @@ impl Desk {
 
     /// Create a job from a folder in the region in use, and start it.
     pub async fn start_job(&self, name: &str, folder: &Path, params: &JobParameters) -> Result<JobView> {
+        self.start_job_with(name, folder, params, &StartOptions::default()).await
+    }
+
+    /// [`Desk::start_job`], with a choice of which of the folder's files go up.
+    pub async fn start_job_with(&self, name: &str, folder: &Path, params: &JobParameters, opts: &StartOptions) -> Result<JobView> {
         check_survey_folder(folder)?;
         let region = self.region().await?;
         let target = self.target(region).await?;
         let store = self.inner.store.clone();
-        let (name, folder, params) = (name.to_string(), folder.to_path_buf(), params.clone());
+        let (name, folder, params, opts) = (name.to_string(), folder.to_path_buf(), params.clone(), opts.clone());
         let host = target.host.clone();
-        let job = tokio::task::spawn_blocking(move || machine::create(&store, &name, &folder, &params, region, &host)).await.map_err(Error::internal)??;
+        let job = tokio::task::spawn_blocking(move || machine::create(&store, &name, &folder, &params, region, &host, &opts)).await.map_err(Error::internal)??;
         self.emit_job(&job);
         self.run_pipeline(&job).await?;
         Ok(self.view(job.id)?)

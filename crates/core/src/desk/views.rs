@@ -3,7 +3,7 @@
 //! the events the app follows.
 
 use crate::account::AccountView;
-use crate::dataset::{Dataset, SkippedFile};
+use crate::dataset::{Dataset, OtherFile, SkippedFile};
 use crate::jobs::actions::{actions, JobAction, TaskInfo, TaskKind};
 use crate::jobs::fitness::{dataset_problems, suggest_kind};
 use crate::jobs::{JobEvent, JobId, JobKind, JobRecord, JobState};
@@ -134,14 +134,34 @@ pub struct DatasetSummary {
     pub total_bytes: u64,
     pub photos: u32,
     pub lidar_files: u32,
+    /// JPEGs without EXIF (no position for the cloud).
+    pub photos_without_exif: u32,
+    /// Files that would be uploaded though they are neither photos nor LiDAR files (the first
+    /// [`OTHERS_SHOWN`]; `other_count` and `other_bytes` count them all).
+    pub others: Vec<OtherFile>,
+    pub other_count: u32,
+    #[specta(type = f64)]
+    pub other_bytes: u64,
     pub skipped: Vec<SkippedFile>,
     pub suggested_kind: Option<JobKind>,
     pub problems: Vec<KindProblems>,
 }
 
+/// How many of the other files a summary names.
+pub const OTHERS_SHOWN: usize = 200;
+
 impl DatasetSummary {
     pub fn of(ds: &Dataset, path: &std::path::Path) -> DatasetSummary {
+        let (mut other_count, mut other_bytes) = (0u32, 0u64);
+        for f in ds.others() {
+            other_count += 1;
+            other_bytes += f.size;
+        }
         DatasetSummary {
+            photos_without_exif: ds.photos_without_exif,
+            others: ds.others().take(OTHERS_SHOWN).map(|f| OtherFile { name: f.name.clone(), size: f.size, not_an_image: f.not_an_image }).collect(),
+            other_count,
+            other_bytes,
             name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
             root: ds.root.clone(),
             file_count: ds.files.len() as u32,
@@ -273,6 +293,8 @@ mod tests {
             outputs: vec![],
             export_path: None,
             retry_of: None,
+            leave_out_others: false,
+            result_outputs: None,
             created_at: 0,
             updated_at: 0,
             resource_marker: None,

@@ -72,6 +72,11 @@ impl Machine {
         )?;
         let result = async {
             let files = self.cloud.outputs(&resource).await?;
+            // What the result holds, to tell later what was not downloaded from what it lacks.
+            let mut names: Vec<String> = files.iter().map(|f| top_level(&f.name).to_string()).collect();
+            names.sort();
+            names.dedup();
+            self.store.update(id, Change { result_outputs: Some(names), ..Default::default() })?;
             let files = selected(&files, &outputs);
             let d = Downloader { http, cloud: self.cloud.clone(), opts: self.opts.download.clone(), control: self.control.clone(), tracker: self.tracker.clone() };
             d.run(files, &dest).await
@@ -105,7 +110,8 @@ impl Machine {
             .filter(|_| matches!(job.state, JobState::Downloaded | JobState::Exported))
             .ok_or_else(|| Error::NotDownloaded { id: id.0, state: job.state.as_str().into() })?;
         let (control, tracker, kind) = (self.control.clone(), self.tracker.clone(), job.kind);
-        let report = tokio::task::spawn_blocking(move || crate::results::export_terra_zip(kind, Path::new(&dir), &out, &control, &tracker))
+        let in_result = job.result_outputs.clone();
+        let report = tokio::task::spawn_blocking(move || crate::results::export_terra_zip(kind, Path::new(&dir), &out, in_result.as_deref(), &control, &tracker))
             .await
             .map_err(Error::internal)??;
         self.set(

@@ -20,6 +20,7 @@ use crate::progress::Tracker;
 use crate::retry::jitter;
 use crate::upload::{UploadJournal, UploadOptions, Uploader};
 use crate::{Error, Result, UserError};
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -210,6 +211,7 @@ impl Machine {
             let root = job.dataset.clone();
             tokio::task::spawn_blocking(move || dataset::scan(Path::new(&root))).await.map_err(Error::internal)??
         };
+        let ds = StartOptions::of(job).apply(ds);
         fitness::check(job.kind, &ds)?;
         let resource = job.resource_uuid.clone().unwrap_or_default();
         let uploader = Uploader::new(self.cloud.clone(), self.journal.clone(), resource, self.opts.upload.clone(), self.control.clone(), self.tracker.clone());
@@ -363,7 +365,7 @@ impl Machine {
         if !matches!(job.state, JobState::Failed | JobState::Stopped) {
             return Err(Error::JobWrongState { id: id.0, state: job.state.as_str().into(), action: "retried".into() });
         }
-        let new = self.store.insert(&job.name, job.kind, &job.dataset, &job.parameters, job.region, &job.host, Some(id))?;
+        let new = self.store.insert(&job.name, job.kind, &job.dataset, &job.parameters, job.region, &job.host, Some(id), job.leave_out_others)?;
         let state = if job.resource_uuid.is_some() { JobState::Uploading } else { JobState::Draft };
         let j = self.store.update(
             new.id,
@@ -385,12 +387,36 @@ impl Machine {
     }
 }
 
+/// How a new job treats its folder.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StartOptions {
+    /// Upload only photos and LiDAR files (not notes, spreadsheets, licences, files that are not
+    /// images though named like photos).
+    pub leave_out_others: bool,
+}
+
+impl StartOptions {
+    pub fn of(job: &JobRecord) -> StartOptions {
+        StartOptions { leave_out_others: job.leave_out_others }
+    }
+
+    /// The files of `ds` the job uploads.
+    pub fn apply(&self, ds: dataset::Dataset) -> dataset::Dataset {
+        if self.leave_out_others {
+            ds.without_others()
+        } else {
+            ds
+        }
+    }
+}
+
 /// A new job's record, checked: the folder fits the kind, and the parameters validate.
-pub fn create(store: &JobStore, name: &str, folder: &Path, params: &JobParameters, region: crate::Region, host: &str) -> Result<JobRecord> {
+pub fn create(store: &JobStore, name: &str, folder: &Path, params: &JobParameters, region: crate::Region, host: &str, opts: &StartOptions) -> Result<JobRecord> {
     let folder = folder.canonicalize().map_err(|_| Error::FolderNotFound { path: folder.display().to_string() })?;
-    let ds = dataset::scan(&folder)?;
+    let ds = opts.apply(dataset::scan(&folder)?);
     fitness::check(params.kind, &ds)?;
     params.to_parameters_string()?;
     let name = if name.trim().is_empty() { folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "Survey".into()) } else { name.trim().to_string() };
-    store.insert(&name, params.kind, &ds.root, params, region, host, None)
+    store.insert(&name, params.kind, &ds.root, params, region, host, None, opts.leave_out_others)
 }

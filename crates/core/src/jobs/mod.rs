@@ -13,7 +13,7 @@ pub mod store;
 
 pub use actions::{JobAction, TaskInfo, TaskKind};
 pub use delivery::ResultOutput;
-pub use machine::{Machine, PipelineOptions};
+pub use machine::{Machine, PipelineOptions, StartOptions};
 pub use note::Note;
 pub use params::{presets, schema, JobKind, JobParameters, ParamSpec};
 pub use store::{JobEvent, JobId, JobRecord, JobState, JobStore};

@@ -28,8 +28,10 @@ pub struct ExportReport {
     pub bytes: u64,
     /// What was moved to fit the Terra layout: (from, to).
     pub moved: Vec<(String, String)>,
-    /// Layout entries the result lacks.
+    /// Layout entries the result lacks (the server did not make them).
     pub missing: Vec<String>,
+    /// The result's outputs that are not in the ZIP because they were not downloaded.
+    pub not_downloaded: Vec<String>,
 }
 
 /// The files under `dir`, relative with `/`, sorted; `.part` leftovers are not results.
@@ -59,15 +61,28 @@ fn stored(name: &str) -> bool {
     STORED_EXTENSIONS.contains(&ext.as_str())
 }
 
+/// The result's outputs (`in_result`, top-level names) with no file in the download, and the
+/// layout entries the result itself lacks: an entry the result has but that was not downloaded is
+/// not "missing". Without `in_result` (a job downloaded by an older version), every absent entry
+/// counts as missing.
+pub fn split_absent(files: &[String], missing: Vec<String>, in_result: Option<&[String]>) -> (Vec<String>, Vec<String>) {
+    let Some(in_result) = in_result else { return (missing, Vec::new()) };
+    let here = |o: &str| files.iter().any(|f| super::names::top_level(f) == o);
+    let not_downloaded: Vec<String> = in_result.iter().filter(|o| !here(o)).cloned().collect();
+    let missing = missing.into_iter().filter(|m| !not_downloaded.contains(m)).collect();
+    (missing, not_downloaded)
+}
+
 /// Write `dir` (a downloaded result) as a Terra ZIP at `out`, reporting progress to `tracker` and
-/// stopping (with nothing left behind) when `control` is cancelled. Blocking: run it off the async
-/// runtime.
-pub fn export_terra_zip(kind: JobKind, dir: &Path, out: &Path, control: &Control, tracker: &Tracker) -> Result<ExportReport> {
+/// stopping (with nothing left behind) when `control` is cancelled. `in_result` is what the
+/// result holds (its top-level outputs), when known. Blocking: run it off the async runtime.
+pub fn export_terra_zip(kind: JobKind, dir: &Path, out: &Path, in_result: Option<&[String]>, control: &Control, tracker: &Tracker) -> Result<ExportReport> {
     let files = files_under(dir)?;
     if files.is_empty() {
         return Err(Error::ExportEmpty { dir: dir.display().to_string() });
     }
     let (plan, moved, missing) = plan_layout(kind, &files);
+    let (missing, not_downloaded) = split_absent(&files, missing, in_result);
     let sizes: u64 = plan.iter().map(|(src, _)| std::fs::metadata(dir.join(src)).map(|m| m.len()).unwrap_or(0)).sum();
     tracker.bytes_total.store(sizes, Ordering::Relaxed);
     tracker.files_total.store(plan.len() as u64, Ordering::Relaxed);
@@ -107,9 +122,16 @@ pub fn export_terra_zip(kind: JobKind, dir: &Path, out: &Path, control: &Control
         file.sync_all().map_err(|e| Error::storage("write", out, e))?;
     }
     verify(tmp.path(), dir, &plan)?;
-    tmp.persist(out).map_err(|e| Error::storage("save", out, e.error))?;
+    let file = tmp.persist(out).map_err(|e| Error::storage("save", out, e.error))?;
+    // A temporary file is private (0600); a ZIP for Terra is a document like any other.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = file.set_permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    drop(file);
     crate::settings::sync_dir(out);
-    Ok(ExportReport { path: out.display().to_string(), entries: plan.len() as u32, bytes, moved, missing })
+    Ok(ExportReport { path: out.display().to_string(), entries: plan.len() as u32, bytes, moved, missing, not_downloaded })
 }
 
 /// What an export killed midway left (its temporary file): gone once nobody has written to it for
@@ -184,7 +206,7 @@ mod tests {
         write(&src, "map/.0123456789abcdef.terradesk-part", b"leftover");
         let out = d.path().join("out/r.zip");
         let tracker = Tracker::new(crate::progress::Phase::Export, 0, 0);
-        let r = export_terra_zip(JobKind::Map2d, &src, &out, &Control::default(), &tracker).unwrap();
+        let r = export_terra_zip(JobKind::Map2d, &src, &out, None, &Control::default(), &tracker).unwrap();
         assert_eq!(tracker.snapshot(false).bytes_done, 5000 + 5000 + 2 + 100);
         assert_eq!(r.entries, 4);
         assert!(r.missing.is_empty() && r.moved.is_empty());
@@ -200,6 +222,34 @@ mod tests {
     }
 
     #[test]
+    fn what_was_not_downloaded_is_not_called_missing_from_the_result() {
+        let d = tempfile::tempdir().unwrap();
+        let src = d.path().join("result");
+        write(&src, "AT/at.json", b"{}");
+        write(&src, "map/result.tif", &[7u8; 10]);
+        write(&src, "mission.json", b"{}");
+        let out = d.path().join("r.zip");
+        let t = || Tracker::new(crate::progress::Phase::Export, 0, 0);
+        // The result has images/ and a report, the user left them out of the download.
+        let in_result: Vec<String> = ["AT", "images", "map", "mission.json", "report"].iter().map(|s| s.to_string()).collect();
+        let r = export_terra_zip(JobKind::Map2d, &src, &out, Some(&in_result), &Control::default(), &t()).unwrap();
+        assert_eq!(r.not_downloaded, ["images", "report"]);
+        assert!(r.missing.is_empty(), "{:?}", r.missing);
+        // A result without images/: that is missing, not "not downloaded".
+        let in_result: Vec<String> = ["AT", "map", "mission.json"].iter().map(|s| s.to_string()).collect();
+        let r = export_terra_zip(JobKind::Map2d, &src, &out, Some(&in_result), &Control::default(), &t()).unwrap();
+        assert_eq!((r.missing.as_slice(), r.not_downloaded.len()), (["images".to_string()].as_slice(), 0));
+        // Unknown (an older download): absent entries are missing, as before.
+        let r = export_terra_zip(JobKind::Map2d, &src, &out, None, &Control::default(), &t()).unwrap();
+        assert_eq!(r.missing, ["images"]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o644);
+        }
+    }
+
+    #[test]
     fn what_a_killed_export_left_is_removed_by_the_next_one() {
         let d = tempfile::tempdir().unwrap();
         let src = d.path().join("result");
@@ -212,7 +262,7 @@ mod tests {
         std::fs::write(&fresh, b"another export, under way").unwrap();
         let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
         std::fs::File::options().write(true).open(&stale).unwrap().set_modified(old).unwrap();
-        export_terra_zip(JobKind::Map2d, &src, &out_dir.join("r.zip"), &Control::default(), &Tracker::new(crate::progress::Phase::Export, 0, 0)).unwrap();
+        export_terra_zip(JobKind::Map2d, &src, &out_dir.join("r.zip"), None, &Control::default(), &Tracker::new(crate::progress::Phase::Export, 0, 0)).unwrap();
         assert!(!stale.exists());
         assert!(fresh.exists(), "one still being written is left alone");
     }
@@ -226,7 +276,7 @@ mod tests {
         let control = Control::default();
         control.cancel();
         let tracker = Tracker::new(crate::progress::Phase::Export, 0, 0);
-        assert!(matches!(export_terra_zip(JobKind::Map2d, &src, &out, &control, &tracker), Err(Error::Cancelled)));
+        assert!(matches!(export_terra_zip(JobKind::Map2d, &src, &out, None, &control, &tracker), Err(Error::Cancelled)));
         assert_eq!(std::fs::read_dir(d.path().join("out")).unwrap().count(), 0);
     }
 }

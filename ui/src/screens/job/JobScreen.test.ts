@@ -60,6 +60,9 @@ describe("Job page", () => {
     await fireEvent.click(screen.getByTestId("pause-upload"));
     await screen.findByTestId("resume-upload");
     expect(screen.getByTestId("job-state")).toHaveTextContent("Paused");
+    // The button that took Pause's place waits a moment before it takes a click.
+    expect(screen.getByTestId("resume-upload")).toBeDisabled();
+    await waitFor(() => expect(screen.getByTestId("resume-upload")).toBeEnabled(), { timeout: 2000 });
     await fireEvent.click(screen.getByTestId("resume-upload"));
     await screen.findByTestId("pause-upload");
     expect(screen.getByTestId("job-state")).toHaveTextContent("Uploading");
@@ -67,9 +70,45 @@ describe("Job page", () => {
       ["pause_job", 1],
       ["resume_job", 1],
     ]);
+    // Cancel upload asks first, and says what happens to what was sent.
     await fireEvent.click(screen.getByTestId("stop-job"));
+    expect(screen.getByTestId("confirm-action")).toHaveFocus();
+    expect(screen.getByTestId("job-confirm")).toHaveTextContent("The files already sent stay in the cloud");
+    await fireEvent.click(screen.getByTestId("dismiss-action"));
+    expect(screen.queryByTestId("job-confirm")).toBeNull();
+    expect(screen.getByTestId("stop-job")).toHaveFocus();
+    expect(calls.some((c) => c.cmd === "stop_job")).toBe(false);
+    await fireEvent.click(screen.getByTestId("stop-job"));
+    await fireEvent.click(screen.getByTestId("confirm-action"));
     await waitFor(() => expect(screen.getByTestId("job-state")).toHaveTextContent("Stopped"));
     expect(calls.some((c) => c.cmd === "stop_job")).toBe(true);
+  });
+
+  it("when the upload ends, Stop does not take Pause's place, waits a moment, and asks before it stops the paid job", async () => {
+    const d = detail({ state: "uploading" }, { task: PIPELINE });
+    const calls = backend(d, { stop_job: () => view({ ...d.view.job, state: "stopped" }) });
+    openJobPage();
+    await waitFor(() => expect(actions()).toEqual(["pause-upload", "stop-job", "open-folder", "delete-job"]));
+    const before = screen.getByTestId("stop-job");
+    expect(before).toHaveAttribute("data-action", "cancel_upload");
+    // The upload ends: the job is processing on the server.
+    await emitView(view({ ...d.view.job, state: "processing", remoteJobUuid: "j-1" }, { task: PIPELINE, seq: 1000 }));
+    await waitFor(() => expect(actions()).toEqual(["stop-job", "open-folder", "delete-job"]));
+    const stop = screen.getByTestId("stop-job");
+    expect(stop).toHaveAttribute("data-action", "stop");
+    // The flow slot is empty and Stop stays at the right end, after the spacer.
+    const bar = screen.getByTestId("job-actions");
+    expect(bar.querySelector(".spacer")!.compareDocumentPosition(stop) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(stop).toBeDisabled();
+    await fireEvent.click(stop);
+    expect(screen.queryByTestId("job-confirm")).toBeNull();
+    await waitFor(() => expect(stop).toBeEnabled(), { timeout: 2000 });
+    await fireEvent.click(stop);
+    expect(screen.getByTestId("job-confirm")).toHaveTextContent("cannot be resumed");
+    expect(screen.getByTestId("job-confirm")).toHaveTextContent("DJI charges it again");
+    await fireEvent.keyDown(screen.getByTestId("job-confirm"), { key: "Escape" });
+    expect(screen.queryByTestId("job-confirm")).toBeNull();
+    expect(calls.some((c) => c.cmd === "stop_job")).toBe(false);
   });
 
   it("an unfinished job that does not run here offers Resume; its progress then comes as events", async () => {
@@ -131,6 +170,10 @@ describe("Job page", () => {
     expect(await screen.findByTestId("job-error")).toHaveTextContent("The reconstruction failed on the server: too few photos overlap. Check the input, then use Retry.");
     expect(actions()).toEqual(["retry-job", "open-folder", "delete-job"]);
     await fireEvent.click(screen.getByTestId("retry-job"));
+    // A retry is a new paid job: it asks first.
+    expect(screen.getByTestId("job-confirm")).toHaveTextContent("charges it as a new job");
+    expect(calls.some((c) => c.cmd === "retry_job")).toBe(false);
+    await fireEvent.click(screen.getByTestId("confirm-action"));
     await waitFor(() => expect(get(route)).toEqual({ screen: "job", id: 2 }));
     expect(calls.find((c) => c.cmd === "retry_job")?.args).toMatchObject({ id: 1 });
   });
@@ -166,6 +209,7 @@ describe("Job page", () => {
     expect(screen.getByTestId("confirm-delete-job")).toHaveFocus();
     expect(screen.getByRole("group", { name: /Delete “field-7” from the history\?/ })).toBeInTheDocument();
     await fireEvent.click(screen.getByTestId("delete-remote"));
+    expect(screen.getByTestId("delete-remote-note")).toHaveTextContent("cannot be downloaded again");
     await fireEvent.click(screen.getByTestId("confirm-delete-job"));
     await waitFor(() => expect(get(route)).toEqual({ screen: "jobs" }));
     expect(calls.find((c) => c.cmd === "delete_job")?.args).toEqual({ id: 1, remote: true });
@@ -183,13 +227,14 @@ describe("Job page", () => {
     let record: JobRecord = detail({ state: "finished", remoteJobUuid: "j-1", outputResourceUuid: "out-1" }).view.job;
     let current: JobView = view(record);
     let downloaded = false;
+    let imagesHere = false;
     const calls = backend(
       { view: current, events: [], progress: null },
       {
         job_detail: () => ({ view: current, events: [], progress: null }),
         result_outputs: () => [
           { name: "AT", files: 3, bytes: 1200, downloaded },
-          { name: "images", files: 12, bytes: 48_000_000, downloaded: false },
+          { name: "images", files: 12, bytes: 48_000_000, downloaded: imagesHere },
           { name: "map", files: 2, bytes: 2_000_000, downloaded },
           { name: "mission.json", files: 1, bytes: 300, downloaded },
         ],
@@ -243,18 +288,37 @@ describe("Job page", () => {
     // What is on disk is asked again after the download.
     expect(await screen.findByTestId("result-here-map")).toBeInTheDocument();
     expect(screen.queryByTestId("result-here-images")).toBeNull();
+    // Before the export: what the ZIP will hold, and what it will not because it is not downloaded.
+    expect(screen.getByTestId("export-will-hold")).toHaveTextContent("AT, map, mission.json");
+    expect(screen.getByTestId("export-not-downloaded-yet")).toHaveTextContent("Not downloaded, so not in the ZIP: images");
 
     await fireEvent.click(screen.getByTestId("export-zip"));
     record = { ...record, state: "exported", exportPath: "/home/me/field-7.zip" };
     current = view(record);
     await emitView(current);
-    await emitDesk({ kind: "ended", data: { id: 1, end: { kind: "export", report: { path: "/home/me/field-7.zip", entries: 6, bytes: 1_900_000, moved: [["result/map", "map"]], missing: [] } } } });
+    await emitDesk({
+      kind: "ended",
+      data: { id: 1, end: { kind: "export", report: { path: "/home/me/field-7.zip", entries: 6, bytes: 1_900_000, moved: [["result/map", "map"]], missing: [], notDownloaded: ["images"] } } },
+    });
     const done = await screen.findByTestId("export-done");
     expect(done).toHaveTextContent("Exported /home/me/field-7.zip");
     expect(done).toHaveTextContent("6 files, 1.9 MB");
     expect(screen.getByTestId("export-moved")).toHaveTextContent("result/map → map");
+    // Not downloaded is said as such, not blamed on the result.
+    expect(screen.getByTestId("export-not-downloaded")).toHaveTextContent("Not in the ZIP because they were not downloaded: images");
+    expect(screen.queryByTestId("export-missing")).toBeNull();
     await fireEvent.click(screen.getByTestId("show-in-folder"));
     await waitFor(() => expect(calls.filter((c) => c.cmd === "reveal").at(-1)?.args).toEqual({ id: 1, place: "zip" }));
+
+    // images/ downloaded afterwards: the old report goes, and the export section says the ZIP would hold it.
+    imagesHere = true;
+    record = { ...record, state: "downloaded" };
+    current = view(record);
+    await emitView(current);
+    await emitDesk({ kind: "ended", data: { id: 1, end: { kind: "download", report: { folder: "/data/results/1-field-7", files: 12, bytes: 48_000_000, skippedExisting: 6, refused: [] } } } });
+    await waitFor(() => expect(screen.queryByTestId("export-not-downloaded-yet")).toBeNull());
+    expect(screen.queryByTestId("export-not-downloaded")).toBeNull();
+    expect(screen.getByTestId("export-will-hold")).toHaveTextContent("AT, images, map, mission.json");
   });
 
   it("a cancelled save dialog changes nothing", async () => {

@@ -2,6 +2,7 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/sve
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { setLocale } from "../../lib/i18n";
 import { account, appError, mockBackend, resetBackend } from "../../test/ipc";
+import { prefetchAccount } from "../../lib/account-cache";
 import SettingsScreen from "../SettingsScreen.svelte";
 
 function field(testid: string): HTMLInputElement {
@@ -29,6 +30,25 @@ describe("Settings → Account", () => {
     expect(field("secret-key").value).toBe("");
     expect(field("secret-key").type).toBe("password");
     expect(field("secret-key").placeholder).toBe("Leave empty to keep the stored key");
+    expect(calls.map((c) => c.cmd)).toEqual(["get_account"]);
+  });
+
+  it("draws the form at once when the app has the account already: no loading line, no fields arriving late", async () => {
+    let answer!: (v: unknown) => void;
+    const calls = mockBackend({ get_account: () => account({ region: "cn", accessKey: "AK-CN-123", secretStored: true }) });
+    await prefetchAccount();
+    // The refresh Settings makes is slow; the form does not wait for it.
+    mockBackend({ get_account: () => new Promise((r) => (answer = r)) });
+    render(SettingsScreen);
+    expect(screen.queryByText("Loading account…")).toBeNull();
+    expect(field("access-key").value).toBe("AK-CN-123");
+    expect(field("region-cn").checked).toBe(true);
+    expect(screen.getByTestId("secret-stored")).toBeInTheDocument();
+    // Typing before the refresh answers: the refresh does not undo it.
+    await type("access-key", "AK-NEW");
+    answer(account({ region: "cn", accessKey: "AK-CN-123", secretStored: true }));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(field("access-key").value).toBe("AK-NEW");
     expect(calls.map((c) => c.cmd)).toEqual(["get_account"]);
   });
 
