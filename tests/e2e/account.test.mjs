@@ -30,6 +30,41 @@ test("the main window opens with its navigation", async () => {
   }
 });
 
+test("Settings draws its form at once and nothing moves under the pointer afterwards", async () => {
+  const b = await driver.session();
+  try {
+    await (await b.$('[data-testid="nav-settings"]')).waitForClickable({ timeout: 20000 });
+    // Let the app finish starting (it fetches the account then), as a user's first glance does.
+    await b.pause(1500);
+    // Click Settings and sample where the fields are every 10 ms for 1.5 s, from the first render
+    // on (a timer runs after the click's render; reading a position lays the page out).
+    const samples = await b.executeAsync((done) => {
+      document.querySelector('[data-testid="nav-settings"]').click();
+      const out = [];
+      const t0 = performance.now();
+      const tick = () => {
+        const ak = document.querySelector('[data-testid="access-key"]');
+        const gen = document.querySelector('[data-testid="language-select"]');
+        out.push({
+          t: Math.round(performance.now() - t0),
+          ak: ak ? Math.round(ak.getBoundingClientRect().top) : null,
+          gen: gen ? Math.round(gen.getBoundingClientRect().top) : null,
+        });
+        if (performance.now() - t0 < 1500) setTimeout(tick, 10);
+        else done(out);
+      };
+      setTimeout(tick, 0);
+    });
+    assert.ok(samples.length > 10, `frames sampled: ${samples.length}`);
+    const first = samples[0];
+    assert.notEqual(first.ak, null, "the AccessKey field is there in the first frame (no blank frame, no loading line)");
+    const moved = samples.filter((s) => s.ak !== first.ak || s.gen !== first.gen);
+    assert.deepEqual(moved, [], `fields moved after the first frame (first: ${JSON.stringify(first)})`);
+  } finally {
+    await b.deleteSession();
+  }
+});
+
 test("a saved key pair survives a restart and the SecretKey stays in the keychain", async () => {
   let b = await driver.session();
   try {

@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -138,10 +138,20 @@ test("screenshots of every main screen, in English and in Chinese", async () => 
       await scrollTo(b, $t("timeline"), "start");
       await screenshot(b, `job-results-${suffix}`);
 
-      // New job with a summary and the form.
+      // New job with a summary and the form; the folder holds a licence, a flight log and a
+      // file named like a photo that is no image: each is named, and may be left out.
       await go(b, "new-job");
-      await dropFolders(b, makeSurvey(suffix === "en" ? "river-bank" : "河岸测区", 12, 3_000_000));
+      const river = makeSurvey(suffix === "en" ? "river-bank" : "河岸测区", 12, 3_000_000);
+      writeFileSync(path.join(river, "LICENSE.txt"), "CC-BY 4.0\n");
+      writeFileSync(path.join(river, "flight-log.csv"), "t,lat,lon\n0,45.03,7.62\n");
+      writeFileSync(path.join(river, "DJI_0999.JPG"), Buffer.alloc(2048, 0x42));
+      await dropFolders(b, river);
       await (await b.$($t("dataset-summary"))).waitForDisplayed({ timeout: 20000 });
+      await (await b.$($t("summary-others"))).waitForDisplayed({ timeout: 5000 });
+      assert.equal(await b.$($t("summary-files")).getText(), "15");
+      assert.equal(await b.$$($t("not-an-image")).length, 1);
+      await b.$($t("others-leave-out")).click();
+      await b.waitUntil(async () => (await b.$($t("summary-files")).getText()) === "12", { timeout: 5000, timeoutMsg: "left-out files still counted" });
       await (await b.$($t("param-quality_level"))).waitForDisplayed({ timeout: 10000 });
       await scrollTo(b, $t("dataset-summary"), "start");
       await screenshot(b, `new-job-${suffix}`);
