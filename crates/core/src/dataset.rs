@@ -230,9 +230,58 @@ pub fn scan(root: &Path) -> Result<Dataset> {
     let mut seen = Seen::default();
     seen.first(root);
     walk(root, "", &mut ds, 0, &mut seen)?;
+    sniff_photos(&mut ds);
+    for f in &ds.files {
+        match f.kind {
+            FileKind::Photo => ds.photos += 1,
+            FileKind::Lidar => ds.lidar_files += 1,
+            FileKind::Other => {}
+        }
+        ds.total_bytes += f.size;
+    }
     ds.files.sort_by(|a, b| a.name.cmp(&b.name));
     ds.skipped.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(ds)
+}
+
+/// Reads the start of every photo-named file, several at once (a survey fresh from an SD card is
+/// not in the page cache: one small read per photo, each waiting on the disk, adds up to seconds
+/// for 20,000 photos when done one after another). Files that are not images become "other";
+/// unreadable ones are skipped, with why.
+fn sniff_photos(ds: &mut Dataset) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let photos: Vec<usize> = ds.files.iter().enumerate().filter(|(_, f)| f.kind == FileKind::Photo).map(|(i, _)| i).collect();
+    if photos.is_empty() {
+        return;
+    }
+    let next = AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<std::io::Result<Sniffed>>>> = photos.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let workers = photos.len().min(16);
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&i) = photos.get(k) else { break };
+                *results[k].lock().unwrap() = Some(sniff(&ds.files[i].path));
+            });
+        }
+    });
+    let mut unreadable = Vec::new();
+    for (k, &i) in photos.iter().enumerate() {
+        match results[k].lock().unwrap().take().expect("every photo sniffed") {
+            Ok(Sniffed::Jpeg { exif }) => ds.photos_without_exif += u32::from(!exif),
+            Ok(Sniffed::Tiff | Sniffed::Heif) => {}
+            Ok(Sniffed::NotAnImage) => {
+                ds.files[i].kind = FileKind::Other;
+                ds.files[i].not_an_image = true;
+            }
+            Err(e) => unreadable.push((i, e)),
+        }
+    }
+    for (i, e) in unreadable.iter().rev() {
+        let f = ds.files.remove(*i);
+        ds.skipped.push(SkippedFile::new(f.name, SkipCode::Unreadable, format!("could not be read: {e}")));
+    }
 }
 
 /// The folders walked so far (by device and inode where there are such, else by their real path),
@@ -316,32 +365,15 @@ fn walk(dir: &Path, prefix: &str, ds: &mut Dataset, depth: usize, seen: &mut See
                 ds.skipped.push(SkippedFile::new(rel, SkipCode::UnicodeTwin, "another file has the same name (spelled differently in Unicode): rename one"));
                 continue;
             }
-            let mut kind = FileKind::of(name);
-            let mut not_an_image = false;
-            if kind == FileKind::Photo {
-                match sniff(&path) {
-                    Ok(Sniffed::Jpeg { exif }) => ds.photos_without_exif += u32::from(!exif),
-                    Ok(Sniffed::Tiff | Sniffed::Heif) => {}
-                    Ok(Sniffed::NotAnImage) => {
-                        kind = FileKind::Other;
-                        not_an_image = true;
-                    }
-                    Err(e) => {
-                        ds.skipped.push(SkippedFile::new(rel, SkipCode::Unreadable, format!("could not be read: {e}")));
-                        continue;
-                    }
+            let kind = FileKind::of(name);
+            // A photo's content is read after the walk, in parallel ([`sniff_photos`]).
+            if kind != FileKind::Photo {
+                if let Err(e) = std::fs::File::open(&path) {
+                    ds.skipped.push(SkippedFile::new(rel, SkipCode::Unreadable, format!("could not be read: {e}")));
+                    continue;
                 }
-            } else if let Err(e) = std::fs::File::open(&path) {
-                ds.skipped.push(SkippedFile::new(rel, SkipCode::Unreadable, format!("could not be read: {e}")));
-                continue;
             }
-            match kind {
-                FileKind::Photo => ds.photos += 1,
-                FileKind::Lidar => ds.lidar_files += 1,
-                FileKind::Other => {}
-            }
-            ds.total_bytes += meta.len();
-            ds.files.push(DatasetFile { name: rel, path, size: meta.len(), mtime_ns: mtime_ns(&meta), kind, not_an_image });
+            ds.files.push(DatasetFile { name: rel, path, size: meta.len(), mtime_ns: mtime_ns(&meta), kind, not_an_image: false });
         } else {
             ds.skipped.push(SkippedFile::new(rel, SkipCode::NotRegular, "not a regular file"));
         }
