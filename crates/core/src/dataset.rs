@@ -249,26 +249,19 @@ pub fn scan(root: &Path) -> Result<Dataset> {
 /// for 20,000 photos when done one after another). Files that are not images become "other";
 /// unreadable ones are skipped, with why.
 fn sniff_photos(ds: &mut Dataset) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
     let photos: Vec<usize> = ds.files.iter().enumerate().filter(|(_, f)| f.kind == FileKind::Photo).map(|(i, _)| i).collect();
     if photos.is_empty() {
         return;
     }
-    let next = AtomicUsize::new(0);
-    let results: Vec<std::sync::Mutex<Option<std::io::Result<Sniffed>>>> = photos.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    let workers = photos.len().min(16);
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| loop {
-                let k = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&i) = photos.get(k) else { break };
-                *results[k].lock().unwrap() = Some(sniff(&ds.files[i].path));
-            });
-        }
+    // 16 reads in flight: each thread takes one slice of the photos, in order.
+    let files = &ds.files;
+    let results: Vec<std::io::Result<Sniffed>> = std::thread::scope(|s| {
+        let threads: Vec<_> = photos.chunks(photos.len().div_ceil(16)).map(|chunk| s.spawn(move || chunk.iter().map(|&i| sniff(&files[i].path)).collect::<Vec<_>>())).collect();
+        threads.into_iter().flat_map(|t| t.join().expect("a sniffing thread panicked")).collect()
     });
     let mut unreadable = Vec::new();
-    for (k, &i) in photos.iter().enumerate() {
-        match results[k].lock().unwrap().take().expect("every photo sniffed") {
+    for (&i, result) in photos.iter().zip(results) {
+        match result {
             Ok(Sniffed::Jpeg { exif }) => ds.photos_without_exif += u32::from(!exif),
             Ok(Sniffed::Tiff | Sniffed::Heif) => {}
             Ok(Sniffed::NotAnImage) => {
