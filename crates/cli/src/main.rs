@@ -58,9 +58,12 @@ enum Command {
         /// Upload into this existing resource.
         #[arg(long)]
         resource: Option<String>,
-        /// Requests in flight at once.
+        /// Requests in flight at once for parts and files of 1 MiB or more.
         #[arg(long, default_value_t = terradesk_core::upload::UploadOptions::default().concurrency)]
         concurrency: usize,
+        /// Files under 1 MiB in flight at once, besides.
+        #[arg(long, default_value_t = terradesk_core::upload::UploadOptions::default().small_file_concurrency)]
+        small_concurrency: usize,
         /// Part size for large files, in MiB.
         #[arg(long, default_value_t = 16)]
         part_size_mib: u64,
@@ -232,8 +235,8 @@ async fn with_desk(desk: &Desk, command: Command, out: &Out) -> Result<(), Error
             let value = desk.api_raw(&method, &path, body.as_ref()).await?;
             println!("{}", serde_json::to_string_pretty(&value).unwrap());
         }
-        Command::Upload { folder, name, resource, concurrency, part_size_mib } => {
-            let opts = terradesk_core::upload::UploadOptions { concurrency, part_size: part_size_mib * 1024 * 1024, ..Default::default() };
+        Command::Upload { folder, name, resource, concurrency, small_concurrency, part_size_mib } => {
+            let opts = terradesk_core::upload::UploadOptions { concurrency, small_file_concurrency: small_concurrency, part_size: part_size_mib * 1024 * 1024, ..Default::default() };
             let tracker = Arc::new(Tracker::new(Phase::Upload, 0, 0));
             let bar = follow::Bar::new(out);
             let ticker = bar.follow_tracker(tracker.clone());

@@ -317,7 +317,12 @@ photosWithoutExif: number;
  * Files that would be uploaded though they are neither photos nor LiDAR files (the first
  * [`OTHERS_SHOWN`]; `other_count` and `other_bytes` count them all).
  */
-others: OtherFile[]; otherCount: number; otherBytes: number; skipped: SkippedFile[]; suggestedKind: JobKind | null; problems: KindProblems[] }
+others: OtherFile[]; otherCount: number; otherBytes: number; 
+/**
+ * Files left out of the survey, with why (the first [`SKIPPED_SHOWN`]; `skipped_count`
+ * counts them all, `skipped_codes` by reason).
+ */
+skipped: SkippedFile[]; skippedCount: number; skippedCodes: SkipCount[]; suggestedKind: JobKind | null; problems: KindProblems[] }
 /**
  * What the app (or a script) follows.
  */
@@ -602,6 +607,10 @@ language: string }
  * Why a file is not part of the upload; the app words it from the code, `reason` is the English.
  */
 export type SkipCode = "system_file" | "resource_fork" | "hidden" | "temporary" | "unreadable" | "not_unicode" | "unicode_twin" | "link_loop" | "not_regular"
+/**
+ * How many files were skipped for one reason.
+ */
+export type SkipCount = { code: SkipCode; count: number }
 export type SkippedFile = { name: string; code: SkipCode; reason: string }
 /**
  * How a new job treats its folder.

@@ -62,6 +62,11 @@ describe("New job", () => {
                   { name: ".DS_Store", code: "system_file", reason: "(English)" },
                   { name: "flight/loop", code: "link_loop", reason: "(English)" },
                 ],
+                skippedCount: 2,
+                skippedCodes: [
+                  { code: "system_file", count: 1 },
+                  { code: "link_loop", count: 1 },
+                ],
               }),
             );
         }),
@@ -82,6 +87,30 @@ describe("New job", () => {
     expect(within(card).getByTestId("summary-skipped")).toHaveTextContent(".DS_Store — system file (made by the operating system");
     expect(within(card).getByTestId("summary-skipped")).toHaveTextContent("flight/loop — a link back to a folder already in the survey");
     expect(calls.find((c) => c.cmd === "scan_folder")?.args).toEqual({ path: "/surveys/field-7" });
+  });
+
+  it("a folder of thousands of skipped files shows them counted by reason and the first few by name", async () => {
+    const names = Array.from({ length: 200 }, (_, i) => `._DJI_${String(i).padStart(5, "0")}.JPG`);
+    backend({
+      scan_folder: () =>
+        summary({
+          name: "mac-copy",
+          skipped: names.map((name) => ({ name, code: "resource_fork", reason: "(English)" })),
+          skippedCount: 20_001,
+          skippedCodes: [
+            { code: "resource_fork", count: 20_000 },
+            { code: "system_file", count: 1 },
+          ],
+        }),
+    });
+    render(App, { initialScreen: "new-job" });
+    await drop("/surveys/mac-copy");
+    const skipped = screen.getByTestId("summary-skipped");
+    expect(skipped).toHaveTextContent("20,001 skipped — why?");
+    expect(within(skipped).getByTestId("skipped-codes")).toHaveTextContent("20,000");
+    expect(within(skipped).getByTestId("skipped-more")).toHaveTextContent("… and 19,801 more");
+    // Never a row per file: the 200 named, the reasons, the line that says how many more.
+    expect(skipped.querySelectorAll("li").length).toBeLessThan(210);
   });
 
   it("shows the backend's message when a path is not a folder", async () => {

@@ -32,6 +32,8 @@ export function summary(s: Partial<DatasetSummary> = {}): DatasetSummary {
     otherCount: 0,
     otherBytes: 0,
     skipped: [],
+    skippedCount: 0,
+    skippedCodes: [],
     suggestedKind: "map2d",
     problems: [
       { kind: "map2d", problems: [] },

@@ -359,29 +359,39 @@ impl Client {
     /// pages are asked for until one brings nothing new or holds fewer than the first did, and
     /// never more than the server's own total allows, so a list that never ends is cut.
     pub async fn all_files_of(&self, resource_uuid: &str) -> Result<Vec<FileInfo>> {
+        let mut out = Vec::new();
+        self.each_file_of(resource_uuid, true, |f| out.push(f)).await?;
+        Ok(out)
+    }
+
+    /// Every file of a resource, page by page, handed to `each` and not kept (with download
+    /// addresses when `need_url`): a check of 100,000 files holds one page, not the list.
+    pub async fn each_file_of(&self, resource_uuid: &str, need_url: bool, mut each: impl FnMut(FileInfo) + Send) -> Result<()> {
         /// A million files at most, whatever the server says.
         const MAX_PAGES: i64 = 10_000;
-        let mut out: Vec<FileInfo> = Vec::new();
+        let mut count = 0i64;
+        // Seen uuids: a server whose pages overlap must not make one file two.
         let mut seen = std::collections::HashSet::new();
         let mut page = 1;
         let mut bound: Option<(i64, usize)> = None;
         loop {
-            let q = ListQuery::page(page, 100).with("resourceUuid", resource_uuid).with("needURL", "true");
+            let q = ListQuery::page(page, 100).with("resourceUuid", resource_uuid).with("needURL", if need_url { "true" } else { "false" });
             let p = self.list_files(&q).await?;
             let len = p.list.len();
             let (last, first_len) = *bound.get_or_insert_with(|| {
                 let per = len.max(1) as i64;
                 (((p.total.max(0) + per - 1) / per + 1).min(MAX_PAGES), len)
             });
-            let before = out.len();
+            let before = count;
             for f in p.list {
                 if seen.insert(f.uuid.clone()) {
-                    out.push(f);
+                    count += 1;
+                    each(f);
                 }
             }
-            let ended = len == 0 || out.len() == before || len < first_len || out.len() as i64 >= p.total || i64::from(page) >= last;
+            let ended = len == 0 || count == before || len < first_len || count >= p.total || i64::from(page) >= last;
             if ended {
-                return Ok(out);
+                return Ok(());
             }
             page += 1;
         }

@@ -75,16 +75,14 @@ impl Cloud for TerraCloud {
     }
 
     async fn registered(&self, resource: &str) -> Result<Registered> {
-        Ok(self
-            .client
-            .all_files_of(resource)
-            .await?
-            .into_iter()
-            .map(|f| {
+        let mut out = Registered::new();
+        self.client
+            .each_file_of(resource, false, |f| {
                 let etag = f.etag.or(f.checksum).unwrap_or_default().trim_matches('"').to_string();
-                (f.name, etag)
+                out.insert(f.name, etag);
             })
-            .collect())
+            .await?;
+        Ok(out)
     }
 
     async fn create_job(&self, name: &str) -> Result<String> {

@@ -13,7 +13,7 @@ pub mod views;
 
 pub use jobs::{check_survey_folder, JobPlace};
 pub use sandbox::{LocalSandbox, SandboxLauncher, SandboxSource};
-pub use views::{Catalog, DatasetSummary, DeskEvent, JobDetail, JobView, KindProblems, Step, StepId, StepStatus, TaskEnd};
+pub use views::{Catalog, DatasetSummary, DeskEvent, JobDetail, JobView, KindProblems, SkipCount, Step, StepId, StepStatus, TaskEnd};
 
 use crate::account::Account;
 use crate::cloud::{Cloud, TerraCloud};

@@ -3,7 +3,7 @@
 //! the events the app follows.
 
 use crate::account::AccountView;
-use crate::dataset::{Dataset, OtherFile, SkippedFile};
+use crate::dataset::{Dataset, OtherFile, SkipCode, SkippedFile};
 use crate::jobs::actions::{actions, JobAction, TaskInfo, TaskKind};
 use crate::jobs::fitness::{dataset_problems, suggest_kind};
 use crate::jobs::{JobEvent, JobId, JobKind, JobRecord, JobState};
@@ -142,13 +142,27 @@ pub struct DatasetSummary {
     pub other_count: u32,
     #[specta(type = f64)]
     pub other_bytes: u64,
+    /// Files left out of the survey, with why (the first [`SKIPPED_SHOWN`]; `skipped_count`
+    /// counts them all, `skipped_codes` by reason).
     pub skipped: Vec<SkippedFile>,
+    pub skipped_count: u32,
+    pub skipped_codes: Vec<SkipCount>,
     pub suggested_kind: Option<JobKind>,
     pub problems: Vec<KindProblems>,
 }
 
 /// How many of the other files a summary names.
 pub const OTHERS_SHOWN: usize = 200;
+/// How many of the skipped files a summary names.
+pub const SKIPPED_SHOWN: usize = 200;
+
+/// How many files were skipped for one reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SkipCount {
+    pub code: SkipCode,
+    pub count: u32,
+}
 
 impl DatasetSummary {
     pub fn of(ds: &Dataset, path: &std::path::Path) -> DatasetSummary {
@@ -168,11 +182,26 @@ impl DatasetSummary {
             total_bytes: ds.total_bytes,
             photos: ds.photos,
             lidar_files: ds.lidar_files,
-            skipped: ds.skipped.clone(),
+            skipped: ds.skipped.iter().take(SKIPPED_SHOWN).cloned().collect(),
+            skipped_count: ds.skipped.len() as u32,
+            skipped_codes: skip_counts(&ds.skipped),
             suggested_kind: suggest_kind(ds),
             problems: JobKind::ALL.into_iter().map(|k| KindProblems { kind: k, problems: dataset_problems(k, ds).iter().map(UserError::from).collect() }).collect(),
         }
     }
+}
+
+/// Skipped files counted by reason, the most common first.
+fn skip_counts(skipped: &[SkippedFile]) -> Vec<SkipCount> {
+    let mut counts: Vec<SkipCount> = Vec::new();
+    for f in skipped {
+        match counts.iter_mut().find(|c| c.code == f.code) {
+            Some(c) => c.count += 1,
+            None => counts.push(SkipCount { code: f.code, count: 1 }),
+        }
+    }
+    counts.sort_by(|a, b| b.count.cmp(&a.count));
+    counts
 }
 
 /// A region the account may use.

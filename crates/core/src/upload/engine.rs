@@ -32,11 +32,16 @@ const MIB: u64 = 1024 * 1024;
 const MIN_PART: u64 = 5 * MIB;
 const MAX_PART: u64 = 5 * 1024 * MIB;
 const MAX_PARTS: u64 = 10_000;
+/// Files under this size count as small: see [`UploadOptions::small_file_concurrency`].
+pub const SMALL_FILE: u64 = MIB;
 
 #[derive(Debug, Clone)]
 pub struct UploadOptions {
-    /// Requests in flight at once (whole files and parts together).
+    /// Requests in flight at once for parts and files of at least [`SMALL_FILE`] bytes.
     pub concurrency: usize,
+    /// Small files (under [`SMALL_FILE`]) in flight at once besides: each is one short request
+    /// whose time is mostly the round trip, so many go at once (a few MiB in flight in all).
+    pub small_file_concurrency: usize,
     /// Files at or above this size go in parts.
     pub multipart_threshold: u64,
     /// The part size (raised when a file would need more than 10,000 parts).
@@ -56,6 +61,7 @@ impl Default for UploadOptions {
         // Tuned for 5–30 MB photos and multi-GB LiDAR files over a field uplink or a LAN.
         UploadOptions {
             concurrency: 12,
+            small_file_concurrency: 48,
             multipart_threshold: 64 * MIB,
             part_size: 16 * MIB,
             callback_batch: 50,
@@ -141,6 +147,8 @@ pub(super) struct Run {
     pub opts: UploadOptions,
     pub control: Control,
     pub requests: Semaphore,
+    /// Requests in flight for small files.
+    pub small_requests: Semaphore,
     pub tracker: Arc<Tracker>,
     pub registrar: mpsc::UnboundedSender<Pending>,
     /// A failure that stops everything (wrong keys, a wrong clock …).
@@ -180,6 +188,7 @@ impl Uploader {
             opts: self.opts.clone(),
             control: self.control.clone(),
             requests: Semaphore::new(self.opts.concurrency.max(1)),
+            small_requests: Semaphore::new(self.opts.small_file_concurrency.max(1)),
             tracker: self.tracker.clone(),
             registrar: reg_tx,
             fatal: std::sync::Mutex::new(None),
@@ -240,18 +249,23 @@ impl Uploader {
         let paths: HashMap<&str, &PathBuf> = dataset.files.iter().map(|f| (f.name.as_str(), &f.path)).collect();
         let mut todo: Vec<&JournalFile> = files.iter().filter(|f| f.state == FileState::Pending).collect();
         todo.sort_by(|a, b| b.size.cmp(&a.size).then(a.name.cmp(&b.name)));
-        let file_slots = Arc::new(Semaphore::new(run.opts.concurrency.max(1)));
+        // A task is made only when a slot is free: memory holds the files in flight, not one
+        // waiting task per file of the survey.
+        let big_slots = Arc::new(Semaphore::new(run.opts.concurrency.max(1)));
+        let small_slots = Arc::new(Semaphore::new(run.opts.small_file_concurrency.max(1)));
         let mut tasks = tokio::task::JoinSet::new();
         for f in todo {
             let Some(path) = paths.get(f.name.as_str()).map(|p| (*p).clone()) else { continue };
+            let slots = if f.size < SMALL_FILE { &small_slots } else { &big_slots };
+            let slot = slots.clone().acquire_owned().await.expect("semaphore open");
+            while tasks.try_join_next().is_some() {}
+            if run.fatal.lock().unwrap().is_some() || run.control.is_cancelled() {
+                break;
+            }
             let run = run.clone();
             let f = f.clone();
-            let slots = file_slots.clone();
             tasks.spawn(async move {
-                let _slot = slots.acquire_owned().await.expect("semaphore open");
-                if run.fatal.lock().unwrap().is_some() {
-                    return;
-                }
+                let _slot = slot;
                 match upload_file(&run, &f, &path).await {
                     Ok(()) => {}
                     Err(Error::Cancelled) => {}

@@ -272,13 +272,11 @@ impl UploadJournal {
                     known.insert(n, (s as u64, m, FileState::parse(&st)));
                 }
             }
+            let mut insert = tx.prepare_cached("INSERT INTO upload_files (upload_id, name, size, mtime_ns, state) VALUES (?1, ?2, ?3, ?4, 'pending')")?;
             for f in &dataset.files {
                 match known.remove(&f.name) {
                     None => {
-                        tx.execute(
-                            "INSERT INTO upload_files (upload_id, name, size, mtime_ns, state) VALUES (?1, ?2, ?3, ?4, 'pending')",
-                            params![upload, f.name, f.size as i64, f.mtime_ns],
-                        )?;
+                        insert.execute(params![upload, f.name, f.size as i64, f.mtime_ns])?;
                         report.added += 1;
                     }
                     Some((size, mtime, state)) if size != f.size || mtime != f.mtime_ns => {

@@ -22,59 +22,70 @@ pub(super) enum Pending {
     End,
 }
 
-/// Register finished files in batches of at most 50, per callbackParam.
+/// Registration batches in flight at once: the round trips overlap, while each file is still in
+/// exactly one batch.
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// Files waiting for registration, grouped by callbackParam in the order they came.
+type Waiting = Vec<(String, Vec<CallbackFile>)>;
+type Batches = tokio::task::JoinSet<Result<()>>;
+
+/// Register finished files in batches of at most 50, per callbackParam, several at once.
 pub(super) async fn register_loop(run: Arc<Run>, resource: String, mut rx: mpsc::UnboundedReceiver<Pending>) -> Result<()> {
-    let mut pending: Vec<(CallbackFile, String)> = Vec::new();
+    let mut waiting: Waiting = Vec::new();
+    let mut batches = Batches::new();
     let batch = run.opts.callback_batch.clamp(1, 50);
     loop {
+        while let Some(done) = batches.try_join_next() {
+            done.map_err(Error::internal)??;
+        }
         // Wait for a file, or flush what we have after a short quiet spell.
-        let next = if pending.is_empty() {
+        let next = if waiting.is_empty() {
             rx.recv().await
         } else {
             match tokio::time::timeout(Duration::from_millis(300), rx.recv()).await {
                 Ok(v) => v,
                 Err(_) => {
-                    flush(&run, &resource, &mut pending, batch, true).await?;
+                    flush(&run, &resource, &mut waiting, batch, true, &mut batches).await?;
                     continue;
                 }
             }
         };
         match next {
             Some(Pending::File { file, callback_param }) => {
-                pending.push((file, callback_param));
-                flush(&run, &resource, &mut pending, batch, false).await?;
+                match waiting.iter_mut().find(|(c, _)| *c == callback_param) {
+                    Some((_, files)) => files.push(file),
+                    None => waiting.push((callback_param, vec![file])),
+                }
+                flush(&run, &resource, &mut waiting, batch, false, &mut batches).await?;
             }
             Some(Pending::End) | None => {
-                flush(&run, &resource, &mut pending, batch, true).await?;
+                flush(&run, &resource, &mut waiting, batch, true, &mut batches).await?;
+                while let Some(done) = batches.join_next().await {
+                    done.map_err(Error::internal)??;
+                }
                 return Ok(());
             }
         }
     }
 }
 
-/// Send full batches (or everything, when `all`).
-async fn flush(run: &Run, resource: &str, pending: &mut Vec<(CallbackFile, String)>, batch: usize, all: bool) -> Result<()> {
-    loop {
-        // Group by callbackParam, oldest first.
-        let Some((_, cb)) = pending.first() else { return Ok(()) };
-        let cb = cb.clone();
-        let same = pending.iter().filter(|(_, c)| *c == cb).take(batch).count();
-        if same < batch && !all {
-            return Ok(());
-        }
-        let mut items = Vec::with_capacity(same);
-        let mut taken = 0;
-        pending.retain(|(f, c)| {
-            if taken < same && *c == cb {
-                items.push(f.clone());
-                taken += 1;
-                false
-            } else {
-                true
+/// Send full batches (or everything, when `all`), at most [`BATCHES_IN_FLIGHT`] at once.
+async fn flush(run: &Arc<Run>, resource: &str, waiting: &mut Waiting, batch: usize, all: bool, batches: &mut Batches) -> Result<()> {
+    for (cb, files) in waiting.iter_mut() {
+        while files.len() >= batch || all && !files.is_empty() {
+            if batches.len() >= BATCHES_IN_FLIGHT {
+                if let Some(done) = batches.join_next().await {
+                    done.map_err(Error::internal)??;
+                }
             }
-        });
-        register_batch(run, resource, &cb, items).await?;
+            let items: Vec<CallbackFile> = files.drain(..batch.min(files.len())).collect();
+            let (run, resource, cb) = (run.clone(), resource.to_string(), cb.clone());
+            batches.spawn(async move { register_batch(&run, &resource, &cb, items).await });
+        }
     }
+    waiting.retain(|(_, files)| !files.is_empty());
+    Ok(())
 }
 
 async fn register_batch(run: &Run, resource: &str, callback_param: &str, mut files: Vec<CallbackFile>) -> Result<()> {

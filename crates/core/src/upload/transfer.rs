@@ -159,7 +159,8 @@ async fn stream(path: &Path, offset: u64, len: u64) -> std::result::Result<ByteS
 }
 
 async fn upload_whole(run: &Run, f: &JournalFile, path: &Path, s: &StorageSession) -> std::result::Result<Stored, FileError> {
-    let _permit = run.requests.acquire().await.expect("semaphore open");
+    let requests = if f.size < super::engine::SMALL_FILE { &run.small_requests } else { &run.requests };
+    let _permit = requests.acquire().await.expect("semaphore open");
     run.control.checkpoint().await?;
     let body = stream(path, 0, f.size).await?;
     let r = s.s3.put_object().bucket(s.bucket()).key(s.key(&f.name)).content_length(f.size as i64).body(body).send().await;

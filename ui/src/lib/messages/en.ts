@@ -95,6 +95,7 @@ export const en = {
   "summary.problems": "Cannot start as a {kind}:",
   "summary.others": "{n} files are not photos or LiDAR files ({size}). They go up with the survey unless you leave them out:",
   "summary.othersOne": "1 file is not a photo or a LiDAR file ({size}). It goes up with the survey unless you leave it out:",
+  "list.more": "Show {n} more (of {rest} not shown)",
   "summary.othersMore": "… and {n} more",
   "summary.notAnImage": "named like a photo, but not an image",
   "summary.leaveOut": "Leave them out of the upload",

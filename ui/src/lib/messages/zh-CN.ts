@@ -96,6 +96,7 @@ export const zhCN: Messages = {
   "summary.problems": "无法作为{kind}启动：",
   "summary.others": "{n} 个文件既不是照片也不是激光雷达文件（{size}）。除非排除，它们会随测区一起上传：",
   "summary.othersOne": "1 个文件既不是照片也不是激光雷达文件（{size}）。除非排除，它会随测区一起上传：",
+  "list.more": "再显示 {n} 个（还有 {rest} 个未显示）",
   "summary.othersMore": "…… 另有 {n} 个",
   "summary.notAnImage": "扩展名像照片，但内容不是图像",
   "summary.leaveOut": "上传时排除这些文件",

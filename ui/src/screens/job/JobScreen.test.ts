@@ -271,6 +271,7 @@ describe("Job page", () => {
     expect(screen.getByTestId("cancel-download")).toBeInTheDocument();
 
     // The download ends: the job is downloaded, and the report says what was refused.
+    const refused = [{ name: "../evil.txt", reason: "leaves the result folder" }, ...Array.from({ length: 250 }, (_, i) => ({ name: `/abs/${i}.txt`, reason: "an absolute path" }))];
     record = { ...record, state: "downloaded", downloadDir: "/data/results/1-field-7" };
     current = view(record);
     downloaded = true;
@@ -279,11 +280,19 @@ describe("Job page", () => {
       kind: "ended",
       data: {
         id: 1,
-        end: { kind: "download", report: { folder: "/data/results/1-field-7", files: 6, bytes: 2_001_500, skippedExisting: 0, refused: [{ name: "../evil.txt", reason: "leaves the result folder" }] } },
+        end: { kind: "download", report: { folder: "/data/results/1-field-7", files: 6, bytes: 2_001_500, skippedExisting: 0, refused } },
       },
     });
     expect(await screen.findByTestId("download-done")).toHaveTextContent("Downloaded 6 files (2 MB) to /data/results/1-field-7");
     expect(screen.getByTestId("download-refused")).toHaveTextContent("../evil.txt — leaves the result folder");
+    // 251 refused names: a hundred drawn, more on the user's ask.
+    const list = screen.getByTestId("download-refused-list");
+    expect(list.querySelectorAll("li")).toHaveLength(101);
+    expect(within(list).getByTestId("list-more")).toHaveTextContent("Show 100 more (of 151 not shown)");
+    await fireEvent.click(within(list).getByTestId("list-more"));
+    await fireEvent.click(within(list).getByTestId("list-more"));
+    expect(list.querySelectorAll("li")).toHaveLength(251);
+    expect(within(list).queryByTestId("list-more")).toBeNull();
     await waitFor(() => expect(screen.getByTestId("job-state")).toHaveTextContent("Downloaded"));
     // What is on disk is asked again after the download.
     expect(await screen.findByTestId("result-here-map")).toBeInTheDocument();
