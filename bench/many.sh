@@ -23,7 +23,7 @@ if [ ! -x "$s5" ]; then python3 -m venv "$root/.venv-bench" && "$root/.venv-benc
 # Datasets, made once: random bytes, so nothing compresses or dedups.
 make_set() {
   local n=$1 dir="$work/many-$1"
-  [ -f "$dir/.complete" ] && return
+  [ -f "$dir.complete" ] && return
   rm -rf "$dir"; mkdir -p "$dir"
   python3 - "$dir" "$n" <<'PY'
 import os, sys
@@ -32,7 +32,7 @@ for i in range(n):
     with open(os.path.join(d, f"DJI_{i:06d}.JPG"), "wb") as f:
         f.write(os.urandom(64 * 1024))
 PY
-  touch "$dir/.complete"
+  touch "$dir.complete"
 }
 
 port=18789

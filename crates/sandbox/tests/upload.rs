@@ -260,3 +260,29 @@ async fn files_the_server_will_not_register_are_sent_again_on_the_next_run() {
     assert_eq!(second.report.sent_files, 3, "the three refused files went up again, nothing else");
     assert_exact(&sb, &root, &first.resource, 16 * MIB, u64::MAX).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thousands_of_small_files_with_lost_answers_are_each_registered_once() {
+    // Many small files go 48 at once and their registrations 4 batches at once; answers are
+    // lost after the work was done (storage and API). Each file must still be in the resource
+    // exactly once, registered once.
+    let sb = sandbox(1.0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("survey");
+    terradesk_sandbox::fixtures::write_photos(&root, 2000, 2048);
+    let db = Db::open(&dir.path().join("t.db")).unwrap();
+    let c = client_retrying(&sb, &sb.secret_key(), 0, 12);
+    let resource = c.create_resource("many", "map").await.unwrap().uuid;
+    sb.set_faults(Faults { lose_answer_rate: 0.03, latency: Duration::from_millis(5), include_storage: true, ..Default::default() });
+    let opts = UploadOptions { retry: terradesk_core::retry::RetryPolicy::new(12, Duration::from_millis(50), Duration::from_secs(2)), ..Default::default() };
+    let ds = dataset::scan(&root).unwrap();
+    let (up, _, tracker) = uploader(c, UploadJournal::new(db), resource.clone(), opts.clone());
+    let report = up.run(&ds).await.unwrap();
+    sb.set_faults(Faults::default());
+    assert!(report.complete(), "{:?}", report.failed);
+    assert_eq!(report.registered, 2000);
+    assert_eq!(tracker.files_registered.load(std::sync::atomic::Ordering::Relaxed), 2000);
+    let lost = sb.inspect(|s| s.counters.lost_answers);
+    assert!(lost > 20, "only {lost} answers lost");
+    assert_exact(&sb, &root, &resource, opts.part_size, opts.multipart_threshold).await;
+}
