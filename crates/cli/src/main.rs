@@ -64,6 +64,9 @@ enum Command {
         /// Files under 1 MiB in flight at once, besides.
         #[arg(long, default_value_t = terradesk_core::upload::UploadOptions::default().small_file_concurrency)]
         small_concurrency: usize,
+        /// Send no faster than this, per second (2MiB, 500KiB, 20Mbit), to leave the link to others.
+        #[arg(long, value_parser = terradesk_core::throttle::parse_rate)]
+        limit_rate: Option<u64>,
         /// Part size for large files, in MiB.
         #[arg(long, default_value_t = 16)]
         part_size_mib: u64,
@@ -235,8 +238,9 @@ async fn with_desk(desk: &Desk, command: Command, out: &Out) -> Result<(), Error
             let value = desk.api_raw(&method, &path, body.as_ref()).await?;
             println!("{}", serde_json::to_string_pretty(&value).unwrap());
         }
-        Command::Upload { folder, name, resource, concurrency, small_concurrency, part_size_mib } => {
-            let opts = terradesk_core::upload::UploadOptions { concurrency, small_file_concurrency: small_concurrency, part_size: part_size_mib * 1024 * 1024, ..Default::default() };
+        Command::Upload { folder, name, resource, concurrency, small_concurrency, limit_rate, part_size_mib } => {
+            let limit = limit_rate.filter(|r| *r > 0).map(terradesk_core::throttle::RateLimit::new);
+            let opts = terradesk_core::upload::UploadOptions { concurrency, small_file_concurrency: small_concurrency, part_size: part_size_mib * 1024 * 1024, limit, ..Default::default() };
             let tracker = Arc::new(Tracker::new(Phase::Upload, 0, 0));
             let bar = follow::Bar::new(out);
             let ticker = bar.follow_tracker(tracker.clone());

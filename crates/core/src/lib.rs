@@ -23,6 +23,7 @@ pub mod retry;
 pub mod secret;
 pub mod settings;
 pub mod signing;
+pub mod throttle;
 pub mod upload;
 
 pub use account::{Account, AccountView};

@@ -54,6 +54,8 @@ pub struct UploadOptions {
     pub part_retry: RetryPolicy,
     /// Tries of a registration batch.
     pub register_retry: RetryPolicy,
+    /// A bandwidth limit for every body this upload sends (it may change while it runs).
+    pub limit: Option<Arc<crate::throttle::RateLimit>>,
 }
 
 impl Default for UploadOptions {
@@ -68,6 +70,7 @@ impl Default for UploadOptions {
             retry: RetryPolicy::new(6, Duration::from_millis(250), Duration::from_secs(16)),
             part_retry: RetryPolicy::new(3, Duration::from_millis(250), Duration::from_secs(4)),
             register_retry: RetryPolicy::new(12, Duration::from_millis(250), Duration::from_secs(16)),
+            limit: None,
         }
     }
 }

@@ -8,7 +8,7 @@ use super::storage::{describe_s3_error, is_expired_credentials, s3_error_code, s
 use crate::api::CallbackFile;
 use crate::progress::ProgressNote;
 use crate::{Error, Result};
-use aws_sdk_s3::primitives::{ByteStream, Length};
+use aws_sdk_s3::primitives::{ByteStream, Length, SdkBody};
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use md5::{Digest, Md5};
 use std::collections::HashMap;
@@ -147,7 +147,14 @@ fn read_error(path: &Path, e: impl std::fmt::Display) -> FileError {
     FileError::Local(Error::FileUnreadable { name: path.display().to_string(), reason: e.to_string() })
 }
 
-async fn stream(path: &Path, offset: u64, len: u64) -> std::result::Result<ByteStream, FileError> {
+async fn stream(run: &Run, path: &Path, offset: u64, len: u64) -> std::result::Result<ByteStream, FileError> {
+    if let Some(limit) = &run.opts.limit {
+        // Opened once here to say now when it cannot be read; again for each try of the request.
+        crate::throttle::ThrottledFile::open(path, offset, len, limit.clone()).map_err(|e| read_error(path, e))?;
+        let (path, limit) = (path.to_path_buf(), limit.clone());
+        let body = SdkBody::retryable(move || SdkBody::from_body_1_x(crate::throttle::ThrottledFile::open_or_failing(&path, offset, len, limit.clone())));
+        return Ok(ByteStream::new(body));
+    }
     ByteStream::read_from()
         .path(path)
         .offset(offset)
@@ -162,7 +169,7 @@ async fn upload_whole(run: &Run, f: &JournalFile, path: &Path, s: &StorageSessio
     let requests = if f.size < super::engine::SMALL_FILE { &run.small_requests } else { &run.requests };
     let _permit = requests.acquire().await.expect("semaphore open");
     run.control.checkpoint().await?;
-    let body = stream(path, 0, f.size).await?;
+    let body = stream(run, path, 0, f.size).await?;
     let r = s.s3.put_object().bucket(s.bucket()).key(s.key(&f.name)).content_length(f.size as i64).body(body).send().await;
     match r {
         Ok(out) => {
@@ -261,7 +268,7 @@ async fn upload_multipart(run: &Run, f: &JournalFile, path: &Path, s: &StorageSe
             let len = part_len(f.size, part_size, n);
             let mut budget = run.opts.part_retry.budget();
             loop {
-                let body = stream(path, (n as u64 - 1) * part_size, len).await?;
+                let body = stream(run, path, (n as u64 - 1) * part_size, len).await?;
                 let r = s.s3.upload_part().bucket(s.bucket()).key(&key).upload_id(&upload_id).part_number(n as i32).content_length(len as i64).body(body).send().await;
                 match r {
                     Ok(o) => {

@@ -1,0 +1,252 @@
+//! A bandwidth limit shared by the transfers of one upload or download: a token bucket whose rate
+//! may change while they run (the user moves the limit, a schedule begins), taking effect within a
+//! fraction of a second. Bodies are sent in chunks of at most [`CHUNK`] bytes, each charged before
+//! it goes, so the link sees an even flow, not bursts of whole parts.
+
+use bytes::Bytes;
+use std::future::Future;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+/// The most one chunk of a throttled body holds.
+pub const CHUNK: usize = 64 * 1024;
+/// The longest wait between looks at the rate: a change is seen within this.
+const LOOK: Duration = Duration::from_millis(200);
+
+#[derive(Debug)]
+pub struct RateLimit {
+    /// Bytes per second; 0: no limit.
+    rate: AtomicU64,
+    bucket: Mutex<Bucket>,
+}
+
+#[derive(Debug)]
+struct Bucket {
+    /// Bytes that may go now; below zero: owed.
+    tokens: f64,
+    at: Instant,
+}
+
+impl RateLimit {
+    /// A limit of `rate` bytes per second (0: none, until set).
+    pub fn new(rate: u64) -> Arc<RateLimit> {
+        Arc::new(RateLimit { rate: AtomicU64::new(rate), bucket: Mutex::new(Bucket { tokens: 0.0, at: Instant::now() }) })
+    }
+
+    pub fn rate(&self) -> u64 {
+        self.rate.load(Ordering::Relaxed)
+    }
+
+    /// A new rate (0: no limit), for the transfers already running too.
+    pub fn set(&self, rate: u64) {
+        self.rate.store(rate, Ordering::Relaxed);
+    }
+
+    /// Refill by the time passed; a full bucket holds a quarter second's worth.
+    fn refill(&self, b: &mut Bucket, rate: u64) {
+        let now = Instant::now();
+        let burst = (rate as f64 / 4.0).max(CHUNK as f64);
+        b.tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * rate as f64).min(burst);
+        b.at = now;
+    }
+
+    /// `n` bytes are about to go: count them (they may be owed).
+    pub fn charge(&self, n: u64) {
+        let rate = self.rate();
+        let mut b = self.bucket.lock().unwrap();
+        if rate == 0 {
+            b.tokens = 0.0;
+            b.at = Instant::now();
+            return;
+        }
+        self.refill(&mut b, rate);
+        b.tokens -= n as f64;
+    }
+
+    /// How long to wait before what was charged may go: `None` when nothing is owed. Never more
+    /// than [`LOOK`], so that a new rate is seen soon.
+    pub fn owed(&self) -> Option<Duration> {
+        let rate = self.rate();
+        if rate == 0 {
+            return None;
+        }
+        let mut b = self.bucket.lock().unwrap();
+        self.refill(&mut b, rate);
+        (b.tokens < 0.0).then(|| Duration::from_secs_f64(-b.tokens / rate as f64).min(LOOK))
+    }
+
+    /// Wait until `n` bytes may go.
+    pub async fn take(&self, n: u64) {
+        self.charge(n);
+        while let Some(wait) = self.owed() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+/// A rate as the user writes it: `2MiB`, `500KiB`, `1.5MB`, `20Mbit` (per second; bits are
+/// divided by eight), or plain bytes. `0` or `off`: no limit.
+pub fn parse_rate(s: &str) -> Result<u64, String> {
+    let t = s.trim().trim_end_matches("/s").trim();
+    if t.eq_ignore_ascii_case("off") || t.eq_ignore_ascii_case("none") {
+        return Ok(0);
+    }
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let value: f64 = num.parse().map_err(|_| format!("\"{s}\" is not a rate: write it as 2MiB, 500KiB or 20Mbit (per second)"))?;
+    let factor = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "kib" => 1024.0,
+        "m" | "mb" => 1e6,
+        "mib" => 1024.0 * 1024.0,
+        "g" | "gb" => 1e9,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "kbit" | "kbps" => 1e3 / 8.0,
+        "mbit" | "mbps" => 1e6 / 8.0,
+        "gbit" | "gbps" => 1e9 / 8.0,
+        _ => return Err(format!("\"{s}\": unknown unit \"{}\" (use KiB, MiB, MB or Mbit)", unit.trim())),
+    };
+    let rate = value * factor;
+    if !rate.is_finite() || rate < 0.0 {
+        return Err(format!("\"{s}\" is not a rate"));
+    }
+    Ok(rate.round() as u64)
+}
+
+/// `len` bytes of a file from `offset`, as a request body that goes no faster than `limit`.
+/// Reads are small and blocking-free enough for the runtime: one [`CHUNK`] at a time from the
+/// page cache or disk, on the blocking pool.
+pub struct ThrottledFile {
+    file: Option<std::fs::File>,
+    path: PathBuf,
+    remaining: u64,
+    limit: Arc<RateLimit>,
+    /// The next chunk was charged and waits for the bucket.
+    charged: Option<usize>,
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    read: Option<tokio::task::JoinHandle<std::io::Result<(std::fs::File, Vec<u8>)>>>,
+}
+
+impl ThrottledFile {
+    pub fn open(path: &Path, offset: u64, len: u64, limit: Arc<RateLimit>) -> std::io::Result<ThrottledFile> {
+        let mut file = std::fs::File::open(path)?;
+        file.seek(SeekFrom::Start(offset))?;
+        Ok(ThrottledFile { file: Some(file), path: path.to_path_buf(), remaining: len, limit, charged: None, sleep: None, read: None })
+    }
+
+    /// The body, or one that fails at once with why it could not be opened (for a retry's
+    /// rebuild, which cannot return an error).
+    pub fn open_or_failing(path: &Path, offset: u64, len: u64, limit: Arc<RateLimit>) -> ThrottledFile {
+        ThrottledFile::open(path, offset, len, limit.clone())
+            .unwrap_or(ThrottledFile { file: None, path: path.to_path_buf(), remaining: len.max(1), limit, charged: None, sleep: None, read: None })
+    }
+}
+
+impl http_body::Body for ThrottledFile {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<http_body::Frame<Bytes>, std::io::Error>>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(read) = this.read.as_mut() {
+                let done = std::task::ready!(Pin::new(read).poll(cx));
+                this.read = None;
+                let (file, buf) = match done {
+                    Ok(Ok(v)) => v,
+                    Ok(Err(e)) => return Poll::Ready(Some(Err(e))),
+                    Err(e) => return Poll::Ready(Some(Err(std::io::Error::other(e)))),
+                };
+                if buf.is_empty() {
+                    return Poll::Ready(Some(Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, format!("{} ended early", this.path.display())))));
+                }
+                this.file = Some(file);
+                this.remaining -= buf.len() as u64;
+                return Poll::Ready(Some(Ok(http_body::Frame::data(Bytes::from(buf)))));
+            }
+            if this.remaining == 0 {
+                return Poll::Ready(None);
+            }
+            if let Some(s) = this.sleep.as_mut() {
+                std::task::ready!(s.as_mut().poll(cx));
+                this.sleep = None;
+            }
+            let n = match this.charged {
+                Some(n) => n,
+                None => {
+                    let n = CHUNK.min(this.remaining as usize);
+                    this.limit.charge(n as u64);
+                    this.charged = Some(n);
+                    n
+                }
+            };
+            if let Some(wait) = this.limit.owed() {
+                this.sleep = Some(Box::pin(tokio::time::sleep(wait)));
+                continue;
+            }
+            this.charged = None;
+            let Some(mut file) = this.file.take() else { return Poll::Ready(Some(Err(std::io::Error::other("body polled after an error")))) };
+            this.read = Some(tokio::task::spawn_blocking(move || {
+                let mut buf = vec![0u8; n];
+                let mut got = 0;
+                while got < n {
+                    match file.read(&mut buf[got..])? {
+                        0 => break,
+                        k => got += k,
+                    }
+                }
+                buf.truncate(got);
+                Ok((file, buf))
+            }));
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.remaining == 0 && self.read.is_none()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.remaining)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_are_read_as_people_write_them() {
+        assert_eq!(parse_rate("2MiB").unwrap(), 2 * 1024 * 1024);
+        assert_eq!(parse_rate("2 MiB/s").unwrap(), 2 * 1024 * 1024);
+        assert_eq!(parse_rate("500KiB").unwrap(), 512_000);
+        assert_eq!(parse_rate("20Mbit").unwrap(), 2_500_000);
+        assert_eq!(parse_rate("1.5MB").unwrap(), 1_500_000);
+        assert_eq!(parse_rate("off").unwrap(), 0);
+        assert_eq!(parse_rate("4096").unwrap(), 4096);
+        assert!(parse_rate("fast").is_err());
+        assert!(parse_rate("2 parsecs").is_err());
+    }
+
+    #[tokio::test]
+    async fn a_limit_holds_the_rate_and_a_change_is_seen_at_once() {
+        let limit = RateLimit::new(1024 * 1024);
+        let t = Instant::now();
+        for _ in 0..32 {
+            limit.take(CHUNK as u64).await; // 2 MiB in all at 1 MiB/s
+        }
+        let first = t.elapsed().as_secs_f64();
+        assert!((1.6..2.6).contains(&first), "2 MiB at 1 MiB/s took {first:.2} s");
+        limit.set(0);
+        let t = Instant::now();
+        for _ in 0..1000 {
+            limit.take(CHUNK as u64).await;
+        }
+        assert!(t.elapsed() < Duration::from_millis(100), "no limit: no wait");
+    }
+}
