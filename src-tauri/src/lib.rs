@@ -64,6 +64,7 @@ macro_rules! specta_builder {
                 app::catalog,
                 app::get_settings,
                 app::set_language,
+                app::set_speed_limit,
                 app::reveal::<$runtime>,
                 app::open_log_folder::<$runtime>,
                 app::notify::<$runtime>,

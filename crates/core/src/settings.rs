@@ -12,11 +12,15 @@ pub struct Settings {
     pub region: Region,
     /// "auto" follows the OS; else "en" or "zh-CN".
     pub language: String,
+    /// Uploads and downloads go no faster than this, in bytes per second (0: full speed). A
+    /// change applies to the transfers already running.
+    #[specta(type = f64)]
+    pub speed_limit: u64,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { region: Region::default(), language: "auto".into() }
+        Settings { region: Region::default(), language: "auto".into(), speed_limit: 0 }
     }
 }
 
@@ -98,7 +102,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = SettingsFile::in_dir(&dir.path().join("nested"));
         assert_eq!(file.load().unwrap(), Settings::default());
-        let s = Settings { region: Region::Cn, language: "zh-CN".into() };
+        let s = Settings { region: Region::Cn, language: "zh-CN".into(), speed_limit: 0 };
         file.save(&s).unwrap();
         assert_eq!(file.load().unwrap(), s);
     }

@@ -255,3 +255,32 @@ async fn files_that_are_not_photos_are_named_and_left_out_when_asked() {
     let names = registered(&stats(&sb).await, j.resource_uuid.as_deref().unwrap());
     assert_eq!(names.len(), 15, "{names:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_speed_limit_holds_an_upload_back_and_lifting_it_speeds_the_running_upload_at_once() {
+    let sb = sandbox(SandboxConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("survey");
+    std::fs::create_dir_all(&folder).unwrap();
+    // 24 MiB: at 1 MiB/s about 24 s; at full speed on loopback well under a second.
+    for i in 0..10u64 {
+        std::fs::write(folder.join(format!("DJI_{i:04}.JPG")), terradesk_sandbox::fixtures::fake_photo(i, (24 << 20) / 10)).unwrap();
+    }
+    let desk = desk(&dir.path().join("data"), &sb, Arc::new(NoHooks)).await;
+    assert_eq!(desk.set_speed_limit(1 << 20).await.unwrap().speed_limit, 1 << 20);
+    let v = desk.start_job("limited", &folder, &JobParameters::new(JobKind::Map2d)).await.unwrap();
+    let id = v.job.id;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let p = desk.detail(id).unwrap().progress.expect("the upload shows progress");
+    assert!(p.files_done < 10, "3 s into a 24 s upload at 1 MiB/s, {} of 10 files are in", p.files_done);
+    assert_eq!(desk.view(id).unwrap().job.state, JobState::Uploading);
+
+    // Lifted while the requests are in flight: they go on at full speed.
+    let lifted = std::time::Instant::now();
+    assert_eq!(desk.set_speed_limit(0).await.unwrap().speed_limit, 0);
+    wait(&desk, id).await.unwrap();
+    assert!(lifted.elapsed() < Duration::from_secs(8), "the job took {:?} after the limit was lifted", lifted.elapsed());
+    assert_eq!(desk.view(id).unwrap().job.state, JobState::Finished);
+    // The choice is kept for the next start.
+    assert_eq!(desk.settings().await.unwrap().speed_limit, 0);
+}

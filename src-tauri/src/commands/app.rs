@@ -26,6 +26,15 @@ pub async fn set_language(desk: State<'_, Desk>, language: String) -> CmdResult<
     Ok(desk.set_language(language).await?)
 }
 
+/// Uploads and downloads go no faster than this, in bytes per second (0: full speed); the
+/// transfers running follow the change within a fraction of a second.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_speed_limit(desk: State<'_, Desk>, bytes_per_second: f64) -> CmdResult<Settings> {
+    let rate = if bytes_per_second.is_finite() && bytes_per_second > 0.0 { bytes_per_second.round() as u64 } else { 0 };
+    Ok(desk.set_speed_limit(rate).await?)
+}
+
 /// Show one of a job's places (its folder, its result, its ZIP) in the system's file manager. The
 /// page names the job and the place, never a path.
 #[tauri::command]

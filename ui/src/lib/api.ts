@@ -143,6 +143,8 @@ export const api = {
 
   getSettings: () => call(() => commands.getSettings()),
   setLanguage: (language: LanguagePreference) => call(() => commands.setLanguage(language)),
+  /** Bytes per second for uploads and downloads; 0: full speed. Applies to running transfers. */
+  setSpeedLimit: (bytesPerSecond: number) => call(() => commands.setSpeedLimit(bytesPerSecond)),
   reveal: (id: JobId, place: JobPlace) => call(() => commands.reveal(id, place)),
   openLogFolder: () => call(() => commands.openLogFolder()),
   notify: (title: string, body: string) => plain(() => commands.notify(title, body)),

@@ -243,6 +243,18 @@ async setLanguage(language: string) : Promise<Result<Settings, UserError>> {
 }
 },
 /**
+ * Uploads and downloads go no faster than this, in bytes per second (0: full speed); the
+ * transfers running follow the change within a fraction of a second.
+ */
+async setSpeedLimit(bytesPerSecond: number) : Promise<Result<Settings, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_speed_limit", { bytesPerSecond }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Show one of a job's places (its folder, its result, its ZIP) in the system's file manager. The
  * page names the job and the place, never a path.
  */
@@ -602,7 +614,12 @@ region: Region;
 /**
  * "auto" follows the OS; else "en" or "zh-CN".
  */
-language: string }
+language: string; 
+/**
+ * Uploads and downloads go no faster than this, in bytes per second (0: full speed). A
+ * change applies to the transfers already running.
+ */
+speedLimit: number }
 /**
  * Why a file is not part of the upload; the app words it from the code, `reason` is the English.
  */

@@ -66,6 +66,22 @@ impl Desk {
         self.blocking(|a| a.settings()).await
     }
 
+    /// The speed limit for uploads and downloads, in bytes per second (0: full speed): saved, and
+    /// applied at once to the transfers running.
+    pub async fn set_speed_limit(&self, bytes_per_second: u64) -> Result<Settings> {
+        let s = self
+            .blocking(move |a| {
+                let mut s = a.settings()?;
+                s.speed_limit = bytes_per_second;
+                a.save_settings(&s)?;
+                Ok(s)
+            })
+            .await?;
+        self.inner.limit.set(bytes_per_second);
+        tracing::info!(bytes_per_second, "speed limit set");
+        Ok(s)
+    }
+
     /// "auto" follows the system; else "en" or "zh-CN".
     pub async fn set_language(&self, language: String) -> Result<Settings> {
         if !LANGUAGES.iter().any(|(id, _)| *id == language) {

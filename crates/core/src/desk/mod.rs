@@ -83,6 +83,8 @@ struct Inner {
     http: reqwest::Client,
     /// Who this process is, for the leases it takes on jobs.
     owner: String,
+    /// The user's speed limit, shared by every upload and download (changed live).
+    limit: Arc<crate::throttle::RateLimit>,
 }
 
 /// Progress events go out this often while a task runs.
@@ -99,6 +101,7 @@ impl Desk {
             tokio::task::spawn_blocking(move || Db::open(&path)).await.map_err(Error::internal)??
         };
         let (events, _) = broadcast::channel(1024);
+        let config_limit = config.account.settings().map(|s| s.speed_limit).unwrap_or(0);
         let inner = Arc::new(Inner {
             store: JobStore::new(db.clone()),
             journal: UploadJournal::new(db.clone()),
@@ -116,6 +119,7 @@ impl Desk {
             sandbox_options: config.sandbox_options,
             http: crate::results::download::http_client()?,
             owner: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()),
+            limit: crate::throttle::RateLimit::new(config_limit),
         });
         tokio::spawn(progress_ticker(Arc::downgrade(&inner)));
         Ok(Desk { inner })
@@ -210,11 +214,14 @@ impl Desk {
     }
 
     fn options_for(&self, region: Region) -> PipelineOptions {
-        if region == Region::Sandbox && self.inner.target_override.is_none() {
+        let mut o = if region == Region::Sandbox && self.inner.target_override.is_none() {
             self.inner.sandbox_options.clone()
         } else {
             self.inner.options.clone()
-        }
+        };
+        o.upload.limit.get_or_insert_with(|| self.inner.limit.clone());
+        o.download.limit.get_or_insert_with(|| self.inner.limit.clone());
+        o
     }
 
     /// Sign and send any TerraAPI call in the region in use (`terradesk api`).

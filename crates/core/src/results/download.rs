@@ -37,11 +37,13 @@ pub struct DownloadOptions {
     pub stall_timeout: Duration,
     /// Tries in a row that bring no new bytes before a file fails.
     pub retry: RetryPolicy,
+    /// A bandwidth limit (it may change while the download runs).
+    pub limit: Option<Arc<crate::throttle::RateLimit>>,
 }
 
 impl Default for DownloadOptions {
     fn default() -> Self {
-        DownloadOptions { parallel: 6, stall_timeout: Duration::from_secs(60), retry: RetryPolicy::new(6, Duration::from_millis(500), Duration::from_secs(15)) }
+        DownloadOptions { parallel: 6, stall_timeout: Duration::from_secs(60), retry: RetryPolicy::new(6, Duration::from_millis(500), Duration::from_secs(15)), limit: None }
     }
 }
 
@@ -264,6 +266,10 @@ impl Downloader {
                     return Err(Fetch::retry(format!("connection dropped: {e}")));
                 }
                 Some(Ok(chunk)) => {
+                    if let Some(limit) = &self.opts.limit {
+                        // Not read further until the limit allows: TCP slows the sender.
+                        limit.take(chunk.len() as u64).await;
+                    }
                     file.write_all(&chunk).await.map_err(|e| Fetch::Local(Error::storage("write", part, e)))?;
                     hasher.update(&chunk);
                     attempt.count(chunk.len() as u64);

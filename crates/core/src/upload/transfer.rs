@@ -148,7 +148,9 @@ fn read_error(path: &Path, e: impl std::fmt::Display) -> FileError {
 }
 
 async fn stream(run: &Run, path: &Path, offset: u64, len: u64) -> std::result::Result<ByteStream, FileError> {
-    if let Some(limit) = &run.opts.limit {
+    // A limit in force when the request begins throttles its body (and follows later changes,
+    // to none too); without one, the file streams at full speed.
+    if let Some(limit) = run.opts.limit.as_ref().filter(|l| l.rate() > 0) {
         // Opened once here to say now when it cannot be read; again for each try of the request.
         crate::throttle::ThrottledFile::open(path, offset, len, limit.clone()).map_err(|e| read_error(path, e))?;
         let (path, limit) = (path.to_path_buf(), limit.clone());
