@@ -231,7 +231,7 @@ export const en = {
   "settings.subtitle": "Your DJI TerraAPI account, the language and the logs.",
 
   "general.title": "General",
-  "general.intro": "Language, logs, and what closing the window does.",
+  "general.intro": "Language, speed limit, logs, and what closing the window does.",
   "language.label": "Language",
   "language.auto": "Follow system",
   "language.en": "English",

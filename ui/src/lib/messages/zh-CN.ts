@@ -231,7 +231,7 @@ export const zhCN: Messages = {
   "settings.subtitle": "你的大疆 TerraAPI 账号、语言和日志。",
 
   "general.title": "通用",
-  "general.intro": "语言、日志，以及关闭窗口时的行为。",
+  "general.intro": "语言、限速、日志，以及关闭窗口时的行为。",
   "language.label": "语言",
   "language.auto": "跟随系统",
   "language.en": "English",

@@ -28,7 +28,7 @@ describe("Settings → General", () => {
     let limit = 2_500_000;
     const calls = backend("auto", {
       get_settings: () => ({ region: "sandbox", language: "auto", speedLimit: limit }),
-      set_speed_limit: (a) => {
+      set_speed_limit: (a?: Record<string, unknown>) => {
         limit = Number(a?.bytesPerSecond);
         return { region: "sandbox", language: "auto", speedLimit: limit };
       },
