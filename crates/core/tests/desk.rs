@@ -284,3 +284,25 @@ async fn the_speed_limit_holds_an_upload_back_and_lifting_it_speeds_the_running_
     // The choice is kept for the next start.
     assert_eq!(desk.settings().await.unwrap().speed_limit, 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn downloads_honour_the_speed_limit_too() {
+    let size: u64 = 6 << 20;
+    let sb = sandbox(SandboxConfig { result_size: Some(size), ..Default::default() }).await;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("survey");
+    photos(&folder, 10);
+    let desk = desk(&dir.path().join("data"), &sb, Arc::new(NoHooks)).await;
+    let v = desk.start_job("big", &folder, &JobParameters::new(JobKind::Map2d)).await.unwrap();
+    let id = v.job.id;
+    wait(&desk, id).await.unwrap();
+    desk.set_speed_limit(2 << 20).await.unwrap();
+    let started = std::time::Instant::now();
+    desk.download(id, vec!["map".into()], None).await.unwrap();
+    let TaskOutput::Download(r) = wait(&desk, id).await.unwrap() else { panic!("no download report") };
+    let took = started.elapsed().as_secs_f64();
+    assert!(r.bytes >= size, "{} bytes", r.bytes);
+    // 6 MiB at 2 MiB/s: 3 s, less the quarter second the bucket may hold.
+    assert!(took >= 2.5, "6 MiB at 2 MiB/s took only {took:.2} s");
+    assert!(took < 15.0, "6 MiB at 2 MiB/s took {took:.2} s");
+}
