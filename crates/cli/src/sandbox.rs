@@ -2,6 +2,7 @@
 
 use crate::output::Out;
 use std::time::Duration;
+use terradesk_core::units::parse_size;
 use terradesk_core::Error;
 
 #[derive(clap::Args)]
@@ -86,25 +87,6 @@ pub struct SandboxArgs {
     /// Downloads ignore Range and send the whole file every time.
     #[arg(long)]
     ignore_range: bool,
-}
-
-/// "3GiB", "500MB", "10mib", "1234" (bytes).
-pub fn parse_size(s: &str) -> Result<u64, String> {
-    let t = s.trim().to_ascii_lowercase();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: f64 = num.parse().map_err(|_| format!("\"{s}\" is not a size (e.g. 3GiB, 500MB)"))?;
-    let mult: f64 = match unit.trim() {
-        "" | "b" => 1.0,
-        "k" | "kb" => 1e3,
-        "kib" => 1024.0,
-        "m" | "mb" => 1e6,
-        "mib" => 1024.0 * 1024.0,
-        "g" | "gb" => 1e9,
-        "gib" => 1024.0 * 1024.0 * 1024.0,
-        other => return Err(format!("\"{other}\" is not a size unit (B, KB, KiB, MB, MiB, GB, GiB)")),
-    };
-    Ok((n * mult).round() as u64)
 }
 
 pub async fn run(a: SandboxArgs, out: &Out) -> Result<(), Error> {

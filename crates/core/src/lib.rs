@@ -24,6 +24,7 @@ pub mod secret;
 pub mod settings;
 pub mod signing;
 pub mod throttle;
+pub mod units;
 pub mod upload;
 
 pub use account::{Account, AccountView};

@@ -43,6 +43,16 @@ async fn stats(sb: &Sandbox) -> serde_json::Value {
     reqwest::get(format!("{}/sandbox/stats", sb.url())).await.unwrap().json().await.unwrap()
 }
 
+/// A desk in `dir` whose 2D job `name` of ten photos ran to finished.
+async fn finished_job(sb: &Sandbox, dir: &std::path::Path, name: &str) -> (Desk, JobId) {
+    let folder = dir.join("survey");
+    photos(&folder, 10);
+    let desk = desk(&dir.join("data"), sb, Arc::new(NoHooks)).await;
+    let id = desk.start_job(name, &folder, &JobParameters::new(JobKind::Map2d)).await.unwrap().job.id;
+    wait(&desk, id).await.unwrap();
+    (desk, id)
+}
+
 /// Download and export a finished job; the ZIP's entries.
 async fn deliver(desk: &Desk, id: JobId, zip: &std::path::Path) -> Vec<String> {
     desk.download(id, vec![], None).await.unwrap();
@@ -146,12 +156,7 @@ async fn a_download_is_cancelled_then_goes_on_from_where_it_stopped_and_an_expor
     let size: u64 = 6 << 20;
     let sb = sandbox(SandboxConfig { result_size: Some(size), download_rate: Some(2 << 20), ..Default::default() }).await;
     let dir = tempfile::tempdir().unwrap();
-    let folder = dir.path().join("survey");
-    photos(&folder, 10);
-    let desk = desk(&dir.path().join("data"), &sb, Arc::new(NoHooks)).await;
-    let v = desk.start_job("big", &folder, &JobParameters::new(JobKind::Map2d)).await.unwrap();
-    let id = v.job.id;
-    wait(&desk, id).await.unwrap();
+    let (desk, id) = finished_job(&sb, dir.path(), "big").await;
 
     desk.download(id, vec!["map".into()], None).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1200)).await;
@@ -290,12 +295,7 @@ async fn downloads_honour_the_speed_limit_too() {
     let size: u64 = 6 << 20;
     let sb = sandbox(SandboxConfig { result_size: Some(size), ..Default::default() }).await;
     let dir = tempfile::tempdir().unwrap();
-    let folder = dir.path().join("survey");
-    photos(&folder, 10);
-    let desk = desk(&dir.path().join("data"), &sb, Arc::new(NoHooks)).await;
-    let v = desk.start_job("big", &folder, &JobParameters::new(JobKind::Map2d)).await.unwrap();
-    let id = v.job.id;
-    wait(&desk, id).await.unwrap();
+    let (desk, id) = finished_job(&sb, dir.path(), "big").await;
     desk.set_speed_limit(2 << 20).await.unwrap();
     let started = std::time::Instant::now();
     desk.download(id, vec!["map".into()], None).await.unwrap();

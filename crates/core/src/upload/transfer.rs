@@ -151,10 +151,13 @@ async fn stream(run: &Run, path: &Path, offset: u64, len: u64) -> std::result::R
     // A limit in force when the request begins throttles its body (and follows later changes,
     // to none too); without one, the file streams at full speed.
     if let Some(limit) = run.opts.limit.as_ref().filter(|l| l.rate() > 0) {
-        // Opened once here to say now when it cannot be read; again for each try of the request.
-        crate::throttle::ThrottledFile::open(path, offset, len, limit.clone()).map_err(|e| read_error(path, e))?;
+        // Opened here, to say now when it cannot be read; opened again only for another try.
+        let first = std::sync::Mutex::new(Some(crate::throttle::ThrottledFile::open(path, offset, len, limit.clone()).map_err(|e| read_error(path, e))?));
         let (path, limit) = (path.to_path_buf(), limit.clone());
-        let body = SdkBody::retryable(move || SdkBody::from_body_1_x(crate::throttle::ThrottledFile::open_or_failing(&path, offset, len, limit.clone())));
+        let body = SdkBody::retryable(move || {
+            let body = first.lock().unwrap().take().unwrap_or_else(|| crate::throttle::ThrottledFile::open_or_failing(&path, offset, len, limit.clone()));
+            SdkBody::from_body_1_x(body)
+        });
         return Ok(ByteStream::new(body));
     }
     ByteStream::read_from()
