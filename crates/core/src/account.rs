@@ -93,6 +93,39 @@ impl Account {
         self.view_of(region)
     }
 
+    /// The proxy to connect through, with its password from the keychain (read only when the
+    /// proxy has a user name).
+    pub fn proxy(&self) -> Result<crate::net::Proxy> {
+        let s = self.settings.load()?.proxy;
+        if s.mode != crate::net::ProxyMode::Manual {
+            return crate::net::Proxy::new(s, None);
+        }
+        let password = if s.username.is_empty() { None } else { self.keychain.load_proxy_password()? };
+        crate::net::Proxy::new(s, password)
+    }
+
+    pub fn proxy_view(&self) -> Result<crate::net::ProxyView> {
+        let settings = self.settings.load()?.proxy;
+        let password_stored = settings.mode == crate::net::ProxyMode::Manual && !settings.username.is_empty() && self.keychain.load_proxy_password()?.is_some();
+        Ok(crate::net::ProxyView { settings, password_stored, system_proxy: crate::net::system_proxy() })
+    }
+
+    /// Save the proxy settings. `password`: `None` keeps the stored one, an empty one removes it
+    /// (as does an empty user name).
+    pub fn save_proxy(&self, proxy: crate::net::ProxySettings, password: Option<SecretKey>) -> Result<crate::net::ProxyView> {
+        let proxy = crate::net::Proxy::new(proxy, None)?.settings().clone();
+        if proxy.username.is_empty() || password.as_ref().is_some_and(|p| p.is_empty()) {
+            self.keychain.delete_proxy_password()?;
+        } else if let Some(p) = password {
+            self.keychain.save_proxy_password(&p)?;
+        }
+        let mut s = self.settings.load()?;
+        s.proxy = proxy;
+        self.settings.save(&s)?;
+        tracing::info!(mode = ?s.proxy.mode, "proxy settings saved");
+        self.proxy_view()
+    }
+
     /// The key pair to sign with, for the region in use.
     pub fn credentials(&self, region: Region) -> Result<Option<Credentials>> {
         self.keychain.load(region)

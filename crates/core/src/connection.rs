@@ -16,6 +16,8 @@ pub struct Target {
     pub region: Region,
     pub host: String,
     pub credentials: Credentials,
+    /// How to reach it (and its storage, and the result downloads).
+    pub proxy: crate::net::Proxy,
 }
 
 impl Target {
@@ -32,7 +34,8 @@ impl Target {
             None if region == Region::Sandbox => Credentials::new(SANDBOX_DEMO_ACCESS_KEY, SecretKey::new(SANDBOX_DEMO_SECRET_KEY))?,
             None => return Err(Error::NoCredentials { region }),
         };
-        Ok(Target { region, host, credentials })
+        let proxy = account.proxy()?;
+        Ok(Target { region, host, credentials, proxy })
     }
 
     /// For automation: `TERRADESK_HOST`, `TERRADESK_ACCESS_KEY`, `TERRADESK_SECRET_KEY`, when all
@@ -42,11 +45,11 @@ impl Target {
         let ak = std::env::var("TERRADESK_ACCESS_KEY").ok().filter(|s| !s.is_empty())?;
         let sk = std::env::var("TERRADESK_SECRET_KEY").ok().filter(|s| !s.is_empty())?;
         let region = Region::ALL.into_iter().find(|r| r.host() == Some(host.trim_end_matches('/'))).unwrap_or(Region::Sandbox);
-        Some(Credentials::new(ak, SecretKey::new(sk)).map(|credentials| Target { region, host, credentials }))
+        Some(Credentials::new(ak, SecretKey::new(sk)).map(|credentials| Target { region, host, credentials, proxy: crate::net::Proxy::system() }))
     }
 
     pub fn client(&self) -> Result<Client> {
-        Client::builder(&self.host).credentials(self.credentials.clone()).build()
+        Client::builder(&self.host).credentials(self.credentials.clone()).proxy(self.proxy.clone()).build()
     }
 }
 

@@ -127,6 +127,33 @@ impl Keychain {
     }
 }
 
+/// The keychain item of the proxy's password (beside the regions' key pairs).
+const PROXY_ITEM: &str = "proxy";
+
+impl Keychain {
+    pub fn save_proxy_password(&self, password: &SecretKey) -> Result<()> {
+        let entry = keyring::Entry::new(&self.service, PROXY_ITEM).map_err(keychain_error)?;
+        entry.set_password(password.expose()).map_err(keychain_error)?;
+        tracing::info!("proxy password saved to the keychain");
+        Ok(())
+    }
+
+    pub fn load_proxy_password(&self) -> Result<Option<SecretKey>> {
+        match keyring::Entry::new(&self.service, PROXY_ITEM).map_err(keychain_error)?.get_password() {
+            Ok(p) => Ok(Some(SecretKey::new(p))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(keychain_error(e)),
+        }
+    }
+
+    pub fn delete_proxy_password(&self) -> Result<()> {
+        match keyring::Entry::new(&self.service, PROXY_ITEM).map_err(keychain_error)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(keychain_error(e)),
+        }
+    }
+}
+
 fn keychain_error(e: keyring::Error) -> Error {
     // keyring's messages never contain the secret; they describe the platform failure.
     let text = match &e {

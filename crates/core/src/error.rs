@@ -88,6 +88,8 @@ codes! {
     UnknownLanguage = "app.unknown_language",
     UnknownRegion = "input.unknown_region",
     InvalidAddress = "input.bad_address",
+    InvalidProxy = "net.bad_proxy",
+    ProxyAuth = "net.proxy_auth",
     SandboxUnavailable = "sandbox.unavailable",
     Usage = "cli.usage",
     Cancelled = "cancelled",
@@ -228,6 +230,11 @@ pub enum Error {
     UnknownRegion { value: String },
     #[error("\"{value}\" is not a web address (expected https://…)")]
     InvalidAddress { value: String },
+    #[error("The proxy \"{value}\" cannot be used: {reason}. Correct it in Settings → Network.")]
+    InvalidProxy { value: String, reason: String },
+    /// The proxy answered 407: it wants a user name and password, or refused the ones given.
+    #[error("The proxy refused the connection: it needs a user name and password, or refused the ones given. Check them in Settings → Network (or ask your IT department).")]
+    ProxyAuth,
     #[error("The sandbox could not start: {reason}")]
     SandboxUnavailable { reason: String },
     #[error("{message}")]
@@ -333,6 +340,8 @@ impl Error {
             Error::UnknownLanguage { .. } => C::UnknownLanguage,
             Error::UnknownRegion { .. } => C::UnknownRegion,
             Error::InvalidAddress { .. } => C::InvalidAddress,
+            Error::InvalidProxy { .. } => C::InvalidProxy,
+            Error::ProxyAuth => C::ProxyAuth,
             Error::SandboxUnavailable { .. } => C::SandboxUnavailable,
             Error::Usage { .. } => C::Usage,
             Error::Cancelled => C::Cancelled,

@@ -15,6 +15,7 @@ pub mod desk;
 pub mod error;
 pub mod hooks;
 pub mod jobs;
+pub mod net;
 pub mod paths;
 pub mod progress;
 pub mod region;

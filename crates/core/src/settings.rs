@@ -16,11 +16,13 @@ pub struct Settings {
     /// change applies to the transfers already running.
     #[specta(type = f64)]
     pub speed_limit: u64,
+    /// How to reach the network (the proxy's password is in the keychain).
+    pub proxy: crate::net::ProxySettings,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { region: Region::default(), language: "auto".into(), speed_limit: 0 }
+        Settings { region: Region::default(), language: "auto".into(), speed_limit: 0, proxy: Default::default() }
     }
 }
 
@@ -102,7 +104,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = SettingsFile::in_dir(&dir.path().join("nested"));
         assert_eq!(file.load().unwrap(), Settings::default());
-        let s = Settings { region: Region::Cn, language: "zh-CN".into(), speed_limit: 0 };
+        let proxy = crate::net::ProxySettings { mode: crate::net::ProxyMode::Manual, url: "http://p:3128".into(), username: "me".into(), no_proxy: "a.b".into() };
+        let s = Settings { region: Region::Cn, language: "zh-CN".into(), speed_limit: 0, proxy };
         file.save(&s).unwrap();
         assert_eq!(file.load().unwrap(), s);
     }

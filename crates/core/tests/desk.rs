@@ -22,6 +22,7 @@ async fn desk(dir: &std::path::Path, sb: &Sandbox, hooks: Arc<dyn Hooks>) -> Des
         region: Region::Sandbox,
         host: sb.url().to_string(),
         credentials: Credentials::new(SANDBOX_DEMO_ACCESS_KEY, SecretKey::new(SANDBOX_DEMO_SECRET_KEY)).unwrap(),
+        proxy: terradesk_core::net::Proxy::direct(),
     });
     c.options = c.options.brisk(Duration::from_millis(50));
     c.hooks = hooks;

@@ -3,6 +3,7 @@
 use crate::error::CmdResult;
 use tauri::{AppHandle, Runtime, State};
 use terradesk_core::desk::{Catalog, JobPlace};
+use terradesk_core::net::{ProxySettings, ProxyView};
 use terradesk_core::settings::Settings;
 use terradesk_core::{Desk, Error, JobId};
 
@@ -33,6 +34,21 @@ pub async fn set_language(desk: State<'_, Desk>, language: String) -> CmdResult<
 pub async fn set_speed_limit(desk: State<'_, Desk>, bytes_per_second: f64) -> CmdResult<Settings> {
     let rate = if bytes_per_second.is_finite() && bytes_per_second > 0.0 { bytes_per_second.round() as u64 } else { 0 };
     Ok(desk.set_speed_limit(rate).await?)
+}
+
+/// The proxy settings: never the password, only whether one is stored.
+#[tauri::command]
+#[specta::specta]
+pub async fn get_proxy(desk: State<'_, Desk>) -> CmdResult<ProxyView> {
+    Ok(desk.proxy().await?)
+}
+
+/// Save the proxy settings; the password goes to the keychain (`None` keeps the stored one, an
+/// empty one removes it).
+#[tauri::command]
+#[specta::specta]
+pub async fn save_proxy(desk: State<'_, Desk>, proxy: ProxySettings, password: Option<String>) -> CmdResult<ProxyView> {
+    Ok(desk.save_proxy(proxy, password.map(terradesk_core::SecretKey::new)).await?)
 }
 
 /// Show one of a job's places (its folder, its result, its ZIP) in the system's file manager. The

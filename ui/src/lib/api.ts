@@ -8,6 +8,7 @@ import {
   type JobParameters,
   type JobId,
   type JobPlace,
+  type ProxySettings,
   type UserError as AppError,
   type Region,
   type Result,
@@ -38,6 +39,9 @@ export type {
   JobView,
   JsonValue,
   ParamSpec,
+  ProxyMode,
+  ProxySettings,
+  ProxyView,
   Preset,
   Progress,
   ProgressNote,
@@ -145,6 +149,9 @@ export const api = {
   setLanguage: (language: LanguagePreference) => call(() => commands.setLanguage(language)),
   /** Bytes per second for uploads and downloads; 0: full speed. Applies to running transfers. */
   setSpeedLimit: (bytesPerSecond: number) => call(() => commands.setSpeedLimit(bytesPerSecond)),
+  getProxy: () => call(() => commands.getProxy()),
+  /** `password`: null keeps the stored one, "" removes it. */
+  saveProxy: (proxy: ProxySettings, password: string | null) => call(() => commands.saveProxy(proxy, password)),
   reveal: (id: JobId, place: JobPlace) => call(() => commands.reveal(id, place)),
   openLogFolder: () => call(() => commands.openLogFolder()),
   notify: (title: string, body: string) => plain(() => commands.notify(title, body)),

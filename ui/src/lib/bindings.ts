@@ -255,6 +255,29 @@ async setSpeedLimit(bytesPerSecond: number) : Promise<Result<Settings, UserError
 }
 },
 /**
+ * The proxy settings: never the password, only whether one is stored.
+ */
+async getProxy() : Promise<Result<ProxyView, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_proxy") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Save the proxy settings; the password goes to the keychain (`None` keeps the stored one, an
+ * empty one removes it).
+ */
+async saveProxy(proxy: ProxySettings, password: string | null) : Promise<Result<ProxyView, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_proxy", { proxy, password }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Show one of a job's places (its folder, its result, its ZIP) in the system's file manager. The
  * page names the job and the place, never a path.
  */
@@ -296,7 +319,7 @@ deskUpdate: "desk-update"
 
 /** user-defined constants **/
 
-export const CODES = {"errors":["auth.no_keys","auth.key_empty","auth.key_too_long","auth.key_spaces","auth.key_characters","auth.secret_missing","auth.keychain","auth.wrong_keys","auth.clock_skew","auth.storage_denied","net.unreachable","net.timeout","server.error","server.bad_answer","server.refused","server.not_found","server.rate_limited","job.limit_reached","job.params_refused","job.not_found","job.wrong_state","job.no_result","job.not_downloaded","job.unreadable","job.busy","job.changed","job.failed_on_server","dataset.not_found","dataset.not_a_folder","dataset.not_survey","dataset.unreadable","dataset.empty","dataset.too_few_photos","dataset.too_many_photos","dataset.no_lidar","dataset.lidar_too_large","upload.incomplete","upload.file_unreadable","upload.file_changing","params.invalid","params.unknown","params.bad_value","params.unknown_preset","params.preset_kind","params.unknown_kind","export.empty","download.failed","download.corrupt","download.no_url","disk.full","disk.io","disk.newer_database","path.not_allowed","app.open_failed","app.gone","app.unknown_language","input.unknown_region","input.bad_address","sandbox.unavailable","cli.usage","cancelled","internal"],"notes":["note.created","note.retry_of","note.state_changed","note.resource_created","note.resource_found","note.uploading","note.uploaded","note.remote_job_created","note.remote_job_found","note.started","note.queued","note.server_status","note.server_failed","note.stopped","note.stopped_locally","note.downloading","note.downloaded","note.download_paused","note.exported"]} as const;
+export const CODES = {"errors":["auth.no_keys","auth.key_empty","auth.key_too_long","auth.key_spaces","auth.key_characters","auth.secret_missing","auth.keychain","auth.wrong_keys","auth.clock_skew","auth.storage_denied","net.unreachable","net.timeout","server.error","server.bad_answer","server.refused","server.not_found","server.rate_limited","job.limit_reached","job.params_refused","job.not_found","job.wrong_state","job.no_result","job.not_downloaded","job.unreadable","job.busy","job.changed","job.failed_on_server","dataset.not_found","dataset.not_a_folder","dataset.not_survey","dataset.unreadable","dataset.empty","dataset.too_few_photos","dataset.too_many_photos","dataset.no_lidar","dataset.lidar_too_large","upload.incomplete","upload.file_unreadable","upload.file_changing","params.invalid","params.unknown","params.bad_value","params.unknown_preset","params.preset_kind","params.unknown_kind","export.empty","download.failed","download.corrupt","download.no_url","disk.full","disk.io","disk.newer_database","path.not_allowed","app.open_failed","app.gone","app.unknown_language","input.unknown_region","input.bad_address","net.bad_proxy","net.proxy_auth","sandbox.unavailable","cli.usage","cancelled","internal"],"notes":["note.created","note.retry_of","note.state_changed","note.resource_created","note.resource_found","note.uploading","note.uploaded","note.remote_job_created","note.remote_job_found","note.started","note.queued","note.server_status","note.server_failed","note.stopped","note.stopped_locally","note.downloading","note.downloaded","note.download_paused","note.exported"]} as const;
 
 /** user-defined types **/
 
@@ -361,7 +384,7 @@ export type DownloadReport = { folder: string; files: number; bytes: number;
  * Already complete from an earlier run.
  */
 skippedExisting: number; refused: RefusedFile[] }
-export type ErrorCode = "auth.no_keys" | "auth.key_empty" | "auth.key_too_long" | "auth.key_spaces" | "auth.key_characters" | "auth.secret_missing" | "auth.keychain" | "auth.wrong_keys" | "auth.clock_skew" | "auth.storage_denied" | "net.unreachable" | "net.timeout" | "server.error" | "server.bad_answer" | "server.refused" | "server.not_found" | "server.rate_limited" | "job.limit_reached" | "job.params_refused" | "job.not_found" | "job.wrong_state" | "job.no_result" | "job.not_downloaded" | "job.unreadable" | "job.busy" | "job.changed" | "job.failed_on_server" | "dataset.not_found" | "dataset.not_a_folder" | "dataset.not_survey" | "dataset.unreadable" | "dataset.empty" | "dataset.too_few_photos" | "dataset.too_many_photos" | "dataset.no_lidar" | "dataset.lidar_too_large" | "upload.incomplete" | "upload.file_unreadable" | "upload.file_changing" | "params.invalid" | "params.unknown" | "params.bad_value" | "params.unknown_preset" | "params.preset_kind" | "params.unknown_kind" | "export.empty" | "download.failed" | "download.corrupt" | "download.no_url" | "disk.full" | "disk.io" | "disk.newer_database" | "path.not_allowed" | "app.open_failed" | "app.gone" | "app.unknown_language" | "input.unknown_region" | "input.bad_address" | "sandbox.unavailable" | "cli.usage" | "cancelled" | "internal"
+export type ErrorCode = "auth.no_keys" | "auth.key_empty" | "auth.key_too_long" | "auth.key_spaces" | "auth.key_characters" | "auth.secret_missing" | "auth.keychain" | "auth.wrong_keys" | "auth.clock_skew" | "auth.storage_denied" | "net.unreachable" | "net.timeout" | "server.error" | "server.bad_answer" | "server.refused" | "server.not_found" | "server.rate_limited" | "job.limit_reached" | "job.params_refused" | "job.not_found" | "job.wrong_state" | "job.no_result" | "job.not_downloaded" | "job.unreadable" | "job.busy" | "job.changed" | "job.failed_on_server" | "dataset.not_found" | "dataset.not_a_folder" | "dataset.not_survey" | "dataset.unreadable" | "dataset.empty" | "dataset.too_few_photos" | "dataset.too_many_photos" | "dataset.no_lidar" | "dataset.lidar_too_large" | "upload.incomplete" | "upload.file_unreadable" | "upload.file_changing" | "params.invalid" | "params.unknown" | "params.bad_value" | "params.unknown_preset" | "params.preset_kind" | "params.unknown_kind" | "export.empty" | "download.failed" | "download.corrupt" | "download.no_url" | "disk.full" | "disk.io" | "disk.newer_database" | "path.not_allowed" | "app.open_failed" | "app.gone" | "app.unknown_language" | "input.unknown_region" | "input.bad_address" | "net.bad_proxy" | "net.proxy_auth" | "sandbox.unavailable" | "cli.usage" | "cancelled" | "internal"
 export type ExportReport = { path: string; entries: number; bytes: number; 
 /**
  * What was moved to fit the Terra layout: (from, to).
@@ -584,6 +607,59 @@ export type ProgressNote =
  * A file changed while it was sent and goes again.
  */
 { code: "changed_while_sent"; name: string }
+/**
+ * Which proxy to use.
+ */
+export type ProxyMode = 
+/**
+ * The system's proxy settings and the `HTTPS_PROXY` family of variables.
+ */
+"system" | 
+/**
+ * No proxy, whatever the system says.
+ */
+"direct" | 
+/**
+ * The proxy in [`ProxySettings::url`].
+ */
+"manual"
+/**
+ * The proxy as saved in settings.json: everything but the password (that is in the keychain).
+ */
+export type ProxySettings = { mode: ProxyMode; 
+/**
+ * `http://host:port` (or `https://`), for the manual mode.
+ */
+url: string; 
+/**
+ * User name for a proxy that asks for one (empty: none).
+ */
+username: string; 
+/**
+ * Hosts reached directly, comma-separated (`NO_PROXY` syntax: `example.com, .corp, 10.0.0.0/8`).
+ */
+noProxy: string }
+/**
+ * What Settings shows of the proxy: never the password, only whether one is stored.
+ */
+export type ProxyView = ({ mode: ProxyMode; 
+/**
+ * `http://host:port` (or `https://`), for the manual mode.
+ */
+url: string; 
+/**
+ * User name for a proxy that asks for one (empty: none).
+ */
+username: string; 
+/**
+ * Hosts reached directly, comma-separated (`NO_PROXY` syntax: `example.com, .corp, 10.0.0.0/8`).
+ */
+noProxy: string }) & { passwordStored: boolean; 
+/**
+ * The proxy the system mode uses now (from `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`), without
+ * any credentials in it; empty when there is none.
+ */
+systemProxy: string }
 export type RefusedFile = { name: string; reason: string }
 /**
  * Where the account lives. The US and China hosts are DJI's; the sandbox is TerraDesk's own local
@@ -619,7 +695,11 @@ language: string;
  * Uploads and downloads go no faster than this, in bytes per second (0: full speed). A
  * change applies to the transfers already running.
  */
-speedLimit: number }
+speedLimit: number; 
+/**
+ * How to reach the network (the proxy's password is in the keychain).
+ */
+proxy: ProxySettings }
 /**
  * Why a file is not part of the upload; the app words it from the code, `reason` is the English.
  */

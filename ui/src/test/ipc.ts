@@ -2,7 +2,7 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import type { InvokeArgs } from "@tauri-apps/api/core";
 import { emit } from "@tauri-apps/api/event";
-import type { AccountView, UserError as AppError, DeskEvent, JobView } from "../lib/bindings";
+import type { AccountView, UserError as AppError, DeskEvent, JobView, ProxyView } from "../lib/bindings";
 import { rememberAccount } from "../lib/account-cache";
 
 export type Call = { cmd: string; args: Record<string, unknown> | undefined };
@@ -48,6 +48,11 @@ export function resetBackend(): void {
 
 export function account(view: Partial<AccountView> = {}): AccountView {
   return { region: "us", accessKey: null, secretStored: false, ...view };
+}
+
+/** The proxy settings as the backend shows them (the system's proxy, none set, by default). */
+export function proxyView(view: Partial<ProxyView> = {}): ProxyView {
+  return { mode: "system", url: "", username: "", noProxy: "", passwordStored: false, systemProxy: "", ...view };
 }
 
 export function appError(code: AppError["code"], message: string, detail: string | null = null, params: AppError["params"] = {}) {

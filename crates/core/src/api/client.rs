@@ -18,7 +18,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
     retry: RetryPolicy,
-    use_env_proxy: bool,
+    proxy: crate::net::Proxy,
     clock_offset_secs: i64,
 }
 
@@ -50,9 +50,16 @@ impl ClientBuilder {
         self
     }
 
-    /// Whether to honour `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (on by default).
+    /// Whether to honour the system's proxy and `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (on by
+    /// default); off: connect directly.
     pub fn env_proxy(mut self, on: bool) -> Self {
-        self.use_env_proxy = on;
+        self.proxy = if on { crate::net::Proxy::system() } else { crate::net::Proxy::direct() };
+        self
+    }
+
+    /// The proxy to connect through.
+    pub fn proxy(mut self, proxy: crate::net::Proxy) -> Self {
+        self.proxy = proxy;
         self
     }
 
@@ -70,11 +77,9 @@ impl ClientBuilder {
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
             .user_agent(concat!("TerraDesk/", env!("CARGO_PKG_VERSION")));
-        if !self.use_env_proxy {
-            http = http.no_proxy();
-        }
+        http = self.proxy.reqwest(http)?;
         let http = http.build().map_err(|e| Error::Network { host: host.clone(), reason: e.to_string() })?;
-        Ok(Client { http, host, credentials, retry: self.retry, clock_offset_secs: self.clock_offset_secs })
+        Ok(Client { http, host, credentials, retry: self.retry, clock_offset_secs: self.clock_offset_secs, proxy: self.proxy })
     }
 }
 
@@ -94,6 +99,7 @@ pub struct Client {
     credentials: Credentials,
     retry: RetryPolicy,
     clock_offset_secs: i64,
+    proxy: crate::net::Proxy,
 }
 
 impl std::fmt::Debug for Client {
@@ -110,13 +116,18 @@ impl Client {
             timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(15),
             retry: RetryPolicy::default(),
-            use_env_proxy: true,
+            proxy: crate::net::Proxy::system(),
             clock_offset_secs: 0,
         }
     }
 
     pub fn host(&self) -> &str {
         &self.host
+    }
+
+    /// The proxy this client goes through (the storage and downloads use it too).
+    pub fn proxy(&self) -> &crate::net::Proxy {
+        &self.proxy
     }
 
     pub fn http(&self) -> &reqwest::Client {

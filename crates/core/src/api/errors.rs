@@ -27,6 +27,10 @@ pub fn classify_response(
     let envelope: Option<Envelope> = serde_json::from_slice(body).ok();
     let result: Option<EnvelopeResult> = envelope.as_ref().and_then(|e| e.result.clone());
 
+    // A proxy between here and the service wants (other) credentials.
+    if status == 407 {
+        return Err(Error::ProxyAuth);
+    }
     // Throttled (a gateway's 429, enveloped or not).
     if status == 429 {
         return Err(Error::RateLimited { retry_after_secs: None });

@@ -61,6 +61,10 @@ pub type Registered = HashMap<String, String>;
 pub trait Cloud: Send + Sync + 'static {
     /// The service's address, for the job record and messages.
     fn host(&self) -> &str;
+    /// How to reach the service's storage and result files (the proxy the service is reached by).
+    fn proxy(&self) -> crate::net::Proxy {
+        crate::net::Proxy::system()
+    }
 
     /// Temporary storage credentials for uploading.
     async fn storage_grant(&self) -> Result<StoreToken>;

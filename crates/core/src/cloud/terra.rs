@@ -53,6 +53,10 @@ impl Cloud for TerraCloud {
         self.client.host()
     }
 
+    fn proxy(&self) -> crate::net::Proxy {
+        self.client.proxy().clone()
+    }
+
     async fn storage_grant(&self) -> Result<StoreToken> {
         self.client.obtain_token().await
     }

@@ -56,7 +56,8 @@ impl Desk {
                     Some(s) => s,
                     None => self.blocking(move |a| a.credentials(region)).await?.map(|c| c.secret_key).ok_or(Error::SecretMissing)?,
                 };
-                Target { region, host, credentials: Credentials::new(access_key, SecretKey::new(secret.expose().trim()))? }
+                let proxy = self.blocking(|a| a.proxy()).await?;
+                Target { region, host, credentials: Credentials::new(access_key, SecretKey::new(secret.expose().trim()))?, proxy }
             }
         };
         connection::test_connection(&target).await
@@ -80,6 +81,17 @@ impl Desk {
         self.inner.limit.set(bytes_per_second);
         tracing::info!(bytes_per_second, "speed limit set");
         Ok(s)
+    }
+
+    /// The proxy settings (never the password: only whether one is stored).
+    pub async fn proxy(&self) -> Result<crate::net::ProxyView> {
+        self.blocking(|a| a.proxy_view()).await
+    }
+
+    /// Save the proxy settings (`password`: `None` keeps the stored one, empty removes it). Jobs
+    /// use them from their next connection; a running upload keeps the connections it has.
+    pub async fn save_proxy(&self, proxy: crate::net::ProxySettings, password: Option<SecretKey>) -> Result<crate::net::ProxyView> {
+        self.blocking(move |a| a.save_proxy(proxy, password)).await
     }
 
     /// "auto" follows the system; else "en" or "zh-CN".

@@ -271,7 +271,7 @@ impl Desk {
         }
         let dest = dest.or(job.download_dir.clone().map(PathBuf::from)).unwrap_or_else(|| default_download_dir(&self.inner.data_dir, &job));
         let (m, control, tracker) = self.machine_for(&job, Phase::Download).await?;
-        let http = self.inner.http.clone();
+        let http = crate::results::download::http_client(&m.cloud.proxy())?;
         self.spawn(id, TaskKind::Download, control, tracker, async move { m.download(id, dest, outputs, http).await.map(TaskOutput::Download) })?;
         self.view(id)
     }

@@ -80,7 +80,6 @@ struct Inner {
     hooks: Arc<dyn Hooks>,
     options: PipelineOptions,
     sandbox_options: PipelineOptions,
-    http: reqwest::Client,
     /// Who this process is, for the leases it takes on jobs.
     owner: String,
     /// The user's speed limit, shared by every upload and download (changed live).
@@ -117,7 +116,6 @@ impl Desk {
             hooks: config.hooks,
             options: config.options,
             sandbox_options: config.sandbox_options,
-            http: crate::results::download::http_client()?,
             owner: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()),
             limit: crate::throttle::RateLimit::new(config_limit),
         });

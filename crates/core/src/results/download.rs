@@ -61,8 +61,8 @@ fn looks_like_md5(s: &str) -> bool {
 
 /// The HTTP client for result downloads: a connect timeout, no whole-transfer timeout (stalls are
 /// caught per read), and redirects followed only where they are safe: the same host, or https.
-pub fn http_client() -> Result<reqwest::Client> {
-    reqwest::Client::builder()
+pub fn http_client(proxy: &crate::net::Proxy) -> Result<reqwest::Client> {
+    let builder = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(20))
         .redirect(reqwest::redirect::Policy::custom(|attempt| {
             let first = attempt.previous().first().cloned();
@@ -77,9 +77,8 @@ pub fn http_client() -> Result<reqwest::Client> {
             }
             attempt.follow()
         }))
-        .user_agent(concat!("TerraDesk/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| Error::internal(format!("HTTP client: {e}")))
+        .user_agent(concat!("TerraDesk/", env!("CARGO_PKG_VERSION")));
+    proxy.reqwest(builder)?.build().map_err(|e| Error::internal(format!("HTTP client: {e}")))
 }
 
 /// The MD5 of a file, off the async runtime's threads.

@@ -54,10 +54,10 @@ pub fn check_token(token: &StoreToken) -> Result<()> {
 }
 
 impl StorageSession {
-    pub fn new(token: StoreToken, generation: u64) -> Result<StorageSession> {
+    pub fn new(token: StoreToken, generation: u64, proxy: &crate::net::Proxy) -> Result<StorageSession> {
         check_token(&token)?;
         let prefix = token.store_path.replace("/{fileName}", "").replace("{fileName}", "").trim_end_matches('/').to_string();
-        let s3 = s3_client(&token);
+        let s3 = s3_client(&token, proxy)?;
         Ok(StorageSession { token, s3, prefix, generation, issued_at: crate::db::now_unix() })
     }
 
@@ -75,8 +75,8 @@ impl StorageSession {
 }
 
 /// The S3 client for a token: path-style for local endpoints, and for Aliyun OSS request
-/// checksums only when required (OSS refuses the streaming aws-chunked encoding).
-pub fn s3_client(token: &StoreToken) -> aws_sdk_s3::Client {
+/// checksums only when required (OSS refuses the streaming aws-chunked encoding); through `proxy`.
+pub fn s3_client(token: &StoreToken, proxy: &crate::net::Proxy) -> Result<aws_sdk_s3::Client> {
     // No expiry is given to the SDK: the storage's own ExpiredToken answer is what triggers a
     // refresh, so a slow clock cannot stop an upload.
     let creds = aws_credential_types::Credentials::new(
@@ -100,6 +100,10 @@ pub fn s3_client(token: &StoreToken) -> aws_sdk_s3::Client {
                 .build(),
         )
         .stalled_stream_protection(StalledStreamProtectionConfig::enabled().grace_period(Duration::from_secs(30)).build());
+    // The SDK's default client follows HTTPS_PROXY and the like; any other choice needs its own.
+    if proxy.mode() != crate::net::ProxyMode::System {
+        b = b.http_client(proxy.s3_http_client()?);
+    }
     if let Some(endpoint) = token.storage_endpoint() {
         let local = url::Url::parse(&endpoint)
             .ok()
@@ -112,7 +116,7 @@ pub fn s3_client(token: &StoreToken) -> aws_sdk_s3::Client {
             .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
             .response_checksum_validation(ResponseChecksumValidation::WhenRequired);
     }
-    aws_sdk_s3::Client::from_conf(b.build())
+    Ok(aws_sdk_s3::Client::from_conf(b.build()))
 }
 
 /// Hands out the current storage session, refreshing the token before it expires.
@@ -156,7 +160,7 @@ impl TokenSource {
         }
         let token = self.cloud.storage_grant().await?;
         st.generation += 1;
-        let s = Arc::new(StorageSession::new(token, st.generation)?);
+        let s = Arc::new(StorageSession::new(token, st.generation, &self.cloud.proxy())?);
         if s.generation > 1 {
             tracing::info!(generation = s.generation, "storage token refreshed");
         }
@@ -289,13 +293,13 @@ mod tests {
 
     #[test]
     fn aliyun_oss_gets_checksums_only_when_required_and_its_endpoint() {
-        let oss = s3_client(&token("ALI_OSS", None));
+        let oss = s3_client(&token("ALI_OSS", None), &crate::net::Proxy::system()).unwrap();
         let conf = oss.config();
         assert_eq!(conf.request_checksum_calculation(), Some(&RequestChecksumCalculation::WhenRequired));
         assert_eq!(conf.response_checksum_validation(), Some(&ResponseChecksumValidation::WhenRequired));
         assert_eq!(token("ALI_OSS", None).storage_endpoint().as_deref(), Some("https://oss-cn-hangzhou.aliyuncs.com"));
 
-        let aws = s3_client(&token("AWS_S3", None));
+        let aws = s3_client(&token("AWS_S3", None), &crate::net::Proxy::system()).unwrap();
         assert_ne!(aws.config().request_checksum_calculation(), Some(&RequestChecksumCalculation::WhenRequired));
     }
 
@@ -313,7 +317,7 @@ mod tests {
 
     #[test]
     fn a_session_prefix_drops_the_file_name_placeholder() {
-        let s = StorageSession::new(token("AWS_S3", Some("http://127.0.0.1:1")), 1).unwrap();
+        let s = StorageSession::new(token("AWS_S3", Some("http://127.0.0.1:1")), 1, &crate::net::Proxy::system()).unwrap();
         assert_eq!(s.prefix, "p");
         assert_eq!(s.key("a/b.jpg"), "p/a/b.jpg");
     }

@@ -30,8 +30,8 @@ describe("Settings → Account", () => {
     expect(field("secret-key").value).toBe("");
     expect(field("secret-key").type).toBe("password");
     expect(field("secret-key").placeholder).toBe("Leave empty to keep the stored key");
-    // The account is asked for once (General asks for the settings: its speed limit).
-    expect(calls.map((c) => c.cmd).filter((c) => c !== "get_settings")).toEqual(["get_account"]);
+    // The account is asked for once (Network asks for the settings and the proxy).
+    expect(calls.map((c) => c.cmd).filter((c) => c !== "get_settings" && c !== "get_proxy")).toEqual(["get_account"]);
   });
 
   it("draws the form at once when the app has the account already: no loading line, no fields arriving late", async () => {
@@ -50,7 +50,7 @@ describe("Settings → Account", () => {
     answer(account({ region: "cn", accessKey: "AK-CN-123", secretStored: true }));
     await new Promise((r) => setTimeout(r, 20));
     expect(field("access-key").value).toBe("AK-NEW");
-    expect(calls.map((c) => c.cmd)).toEqual(["get_account"]);
+    expect(calls.map((c) => c.cmd).filter((c) => c !== "get_proxy")).toEqual(["get_account"]);
   });
 
   it("does not claim a stored secret when there is none", async () => {

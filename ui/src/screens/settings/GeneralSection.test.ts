@@ -3,7 +3,7 @@ import { get } from "svelte/store";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import App from "../../App.svelte";
 import { languagePreference, locale } from "../../lib/i18n";
-import { account, appError, mockBackend, resetBackend } from "../../test/ipc";
+import { account, appError, mockBackend, proxyView, resetBackend } from "../../test/ipc";
 
 afterEach(() => resetBackend());
 
@@ -18,41 +18,13 @@ function backend(language = "auto", extra = {}) {
     },
     list_jobs: () => [],
     open_log_folder: () => "/home/me/.local/share/com.terradesk.app/logs",
+    get_proxy: () => proxyView(),
     ...extra,
   });
   return calls;
 }
 
 describe("Settings → General", () => {
-  it("sets a speed limit, shows the saved one, and lifts it", async () => {
-    let limit = 2_500_000;
-    const calls = backend("auto", {
-      get_settings: () => ({ region: "sandbox", language: "auto", speedLimit: limit }),
-      set_speed_limit: (a?: Record<string, unknown>) => {
-        limit = Number(a?.bytesPerSecond);
-        return { region: "sandbox", language: "auto", speedLimit: limit };
-      },
-    });
-    render(App, { initialScreen: "settings" });
-    const input = await screen.findByTestId("speed-limit");
-    // 2.5 MB/s saved: shown as 20 Mbit/s.
-    await waitFor(() => expect(input).toHaveValue("20"));
-    await fireEvent.input(input, { target: { value: "4" } });
-    await fireEvent.change(input);
-    await waitFor(() => expect(calls.find((c) => c.cmd === "set_speed_limit")?.args).toEqual({ bytesPerSecond: 500_000 }));
-    expect(screen.getByTestId("general-status")).toHaveTextContent("Uploads and downloads now go at most 4 Mbit/s.");
-    await fireEvent.change(screen.getByTestId("speed-limit-unit"), { target: { value: "mbyte" } });
-    await waitFor(() => expect(limit).toBe(4_000_000));
-    await fireEvent.input(input, { target: { value: "fast" } });
-    await fireEvent.change(input);
-    expect(screen.getByTestId("general-status")).toHaveTextContent("Write the limit as a number");
-    expect(limit).toBe(4_000_000);
-    await fireEvent.input(input, { target: { value: "" } });
-    await fireEvent.change(input);
-    await waitFor(() => expect(limit).toBe(0));
-    expect(screen.getByTestId("general-status")).toHaveTextContent("full speed");
-  });
-
   it("switches the language at once and saves the choice", async () => {
     const calls = backend();
     render(App, { initialScreen: "settings" });
