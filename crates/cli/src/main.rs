@@ -37,6 +37,11 @@ enum Command {
         #[command(subcommand)]
         action: Option<AccountAction>,
     },
+    /// Show or set the proxy TerraDesk connects through (the app's Settings → Network).
+    Proxy {
+        #[command(subcommand)]
+        action: Option<ProxyAction>,
+    },
     /// Check the keys, the clock and the network by obtaining a storage token.
     TestConnection,
     /// Sign and send any TerraAPI call and print the answer's data, as `gh api` does.
@@ -159,6 +164,26 @@ enum AccountAction {
     },
 }
 
+#[derive(Subcommand)]
+enum ProxyAction {
+    /// The proxy in use.
+    Show,
+    /// Connect through this proxy (http://host:port). With --user, the password is read from
+    /// standard input and kept in the keychain.
+    Set {
+        url: String,
+        #[arg(long)]
+        user: Option<String>,
+        /// Hosts reached directly, comma-separated (intranet.example.com, .corp, 10.0.0.0/8).
+        #[arg(long, default_value = "")]
+        no_proxy: String,
+    },
+    /// Follow the system's proxy settings (HTTPS_PROXY, NO_PROXY …): the default.
+    System,
+    /// Connect directly, whatever the system says.
+    None,
+}
+
 fn main() {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
@@ -179,7 +204,8 @@ fn main() {
 async fn desk() -> Result<Desk, Error> {
     let mut config = DeskConfig::new(terradesk_core::paths::data_dir());
     if let Some(t) = Target::from_env() {
-        config.target_override = Some(t?);
+        // The keys from the environment, the proxy from Settings.
+        config.target_override = Some(Target { proxy: config.account.proxy()?, ..t? });
     }
     let sandbox = std::env::var("TERRADESK_SANDBOX_URL").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| format!("http://127.0.0.1:{SANDBOX_PORT}"));
     config.sandbox = SandboxSource::External(sandbox);
@@ -226,6 +252,32 @@ async fn with_desk(desk: &Desk, command: Command, out: &Out) -> Result<(), Error
                 out.account(&desk.delete_account(region).await?)
             }
         },
+        Command::Proxy { action } => {
+            use terradesk_core::net::{ProxyMode, ProxySettings};
+            let view = match action.unwrap_or(ProxyAction::Show) {
+                ProxyAction::Show => desk.proxy().await?,
+                ProxyAction::Set { url, user, no_proxy } => {
+                    let password = if user.is_some() { Some(read_password("Proxy password: ")?) } else { Some(SecretKey::new("")) };
+                    let settings = ProxySettings { mode: ProxyMode::Manual, url, username: user.unwrap_or_default(), no_proxy };
+                    desk.save_proxy(settings, password).await?
+                }
+                ProxyAction::System => desk.save_proxy(ProxySettings { mode: ProxyMode::System, ..desk.proxy().await?.settings }, None).await?,
+                ProxyAction::None => desk.save_proxy(ProxySettings { mode: ProxyMode::Direct, ..desk.proxy().await?.settings }, None).await?,
+            };
+            let s = &view.settings;
+            let text = match s.mode {
+                ProxyMode::System if view.system_proxy.is_empty() => "Proxy: the system's (none set: connecting directly)".to_string(),
+                ProxyMode::System => format!("Proxy: the system's ({})", view.system_proxy),
+                ProxyMode::Direct => "Proxy: none (connecting directly)".to_string(),
+                ProxyMode::Manual => format!(
+                    "Proxy: {}{}{}",
+                    s.url,
+                    if s.username.is_empty() { String::new() } else { format!(" as {} (password {})", s.username, if view.password_stored { "in the keychain" } else { "not stored" }) },
+                    if s.no_proxy.is_empty() { String::new() } else { format!(", not for {}", s.no_proxy) }
+                ),
+            };
+            out.value(&view, &text);
+        }
         Command::TestConnection => {
             let report = desk.test_connection(desk.region().await?, None).await?;
             out.value(&report, &report.message);
@@ -327,11 +379,17 @@ fn parameters(kind: JobKind, params: &[String], preset_id: Option<String>) -> Re
 
 /// The SecretKey from standard input: typed at a prompt (not echoed), or piped by a script.
 fn read_secret() -> Result<SecretKey, Error> {
+    read_password("SecretKey: ")
+}
+
+/// A secret from the terminal (not echoed) or the first line of standard input.
+fn read_password(prompt: &str) -> Result<SecretKey, Error> {
+    let what = prompt.trim_end_matches([':', ' ']);
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        return rpassword::prompt_password("SecretKey: ").map(|s| SecretKey::new(s.trim())).map_err(|e| Error::usage(format!("could not read the SecretKey: {e}")));
+        return rpassword::prompt_password(prompt).map(|s| SecretKey::new(s.trim())).map_err(|e| Error::usage(format!("could not read the {what}: {e}")));
     }
     let mut line = String::new();
-    stdin.lock().read_line(&mut line).map_err(|e| Error::usage(format!("could not read the SecretKey: {e}")))?;
+    stdin.lock().read_line(&mut line).map_err(|e| Error::usage(format!("could not read the {what}: {e}")))?;
     Ok(SecretKey::new(line.trim()))
 }

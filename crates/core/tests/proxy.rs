@@ -3,8 +3,10 @@
 //! Settings, with the password kept in the keychain; a wrong password gets a clear error.
 //! Needs a Secret Service (run under scripts/headless.sh, as `npm test` does).
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+#[path = "support/proxy_py.rs"]
+mod proxy_py;
+
+use proxy_py::start_proxy;
 use std::time::Duration;
 use terradesk_core::account::Account;
 use terradesk_core::credentials::Keychain;
@@ -15,71 +17,6 @@ use terradesk_core::settings::SettingsFile;
 use terradesk_core::desk::SandboxSource;
 use terradesk_core::{Desk, DeskConfig, ErrorCode, Region, SecretKey};
 use terradesk_sandbox::{Sandbox, SandboxConfig};
-
-struct ProxyServer {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-}
-
-impl Drop for ProxyServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl ProxyServer {
-    /// The proxy's access log: one line per request it forwarded or refused.
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// The log once no line has been added for half a second.
-    async fn settled_log(&self) -> String {
-        let mut last = self.log();
-        let mut still = 0;
-        for _ in 0..100 {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            let now = self.log();
-            still = if now == last { still + 1 } else { 0 };
-            last = now;
-            if still >= 5 {
-                break;
-            }
-        }
-        last
-    }
-}
-
-fn proxy_py() -> PathBuf {
-    if let Some(p) = std::env::var_os("TERRADESK_PROXY_PY") {
-        return p.into();
-    }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv-test/bin/proxy");
-    assert!(venv.exists(), "proxy.py is not installed: run `scripts/setup.sh test` (it installs proxy.py into .venv-test)");
-    venv
-}
-
-async fn start_proxy(dir: &std::path::Path, basic_auth: &str) -> ProxyServer {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let log = dir.join("proxy.log");
-    let child = Command::new(proxy_py())
-        .args(["--hostname", "127.0.0.1", "--port", &port.to_string(), "--num-workers", "2", "--num-acceptors", "1", "--basic-auth", basic_auth])
-        .arg("--log-file")
-        .arg(&log)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return ProxyServer { child, port, log };
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("proxy.py did not start");
-}
 
 fn photos(dir: &std::path::Path, n: usize) {
     std::fs::create_dir_all(dir).unwrap();
@@ -102,7 +39,7 @@ async fn open_desk(data: &std::path::Path, keychain: &Keychain, sb: &Sandbox) ->
 async fn a_job_runs_through_an_authenticating_proxy_set_in_settings() {
     let dir = tempfile::tempdir().unwrap();
     let sb = Sandbox::start(SandboxConfig { job_duration: Duration::from_millis(600), ..Default::default() }).await.unwrap();
-    let proxy = start_proxy(dir.path(), "surveyor:field-pw-0451").await;
+    let proxy = start_proxy(dir.path(), "surveyor:field-pw-0451");
 
     let data = dir.path().join("data");
     let service = format!("TerraDesk-test-proxy-{:08x}", rand::random::<u32>());
@@ -140,7 +77,7 @@ async fn a_job_runs_through_an_authenticating_proxy_set_in_settings() {
 
     // proxy.py writes a line as each connection closes: close ours, then wait for the log to settle.
     drop(desk);
-    let log = proxy.settled_log().await;
+    let log = proxy.settled_log();
     let lines: Vec<&str> = log.lines().skip(before).collect();
     // One line per connection (its last request): each kind of traffic shows at least once.
     let sandbox = format!("127.0.0.1:{}/", url::Url::parse(sb.url()).unwrap().port().unwrap());
@@ -157,7 +94,7 @@ async fn a_job_runs_through_an_authenticating_proxy_set_in_settings() {
     assert!(desk.proxy().await.unwrap().password_stored);
     desk.save_proxy(ProxySettings { mode: ProxyMode::Direct, ..manual }, None).await.unwrap();
     desk.test_connection(Region::Sandbox, None).await.unwrap();
-    assert_eq!(proxy.settled_log().await.lines().count(), log.lines().count());
+    assert_eq!(proxy.settled_log().lines().count(), log.lines().count());
     assert!(!desk.proxy().await.unwrap().password_stored, "Direct shows no stored password");
     let _ = keychain.delete_proxy_password();
 }
