@@ -63,9 +63,13 @@ enum Command {
         /// Upload into this existing resource.
         #[arg(long)]
         resource: Option<String>,
-        /// Requests in flight at once for parts and files of 1 MiB or more.
+        /// Requests in flight at most for parts and files of 1 MiB or more (fewer on a thin link:
+        /// each should finish within seconds).
         #[arg(long, default_value_t = terradesk_core::upload::UploadOptions::default().concurrency)]
         concurrency: usize,
+        /// Keep --concurrency requests in flight whatever the link.
+        #[arg(long)]
+        fixed_concurrency: bool,
         /// Files under 1 MiB in flight at once, besides.
         #[arg(long, default_value_t = terradesk_core::upload::UploadOptions::default().small_file_concurrency)]
         small_concurrency: usize,
@@ -290,9 +294,9 @@ async fn with_desk(desk: &Desk, command: Command, out: &Out) -> Result<(), Error
             let value = desk.api_raw(&method, &path, body.as_ref()).await?;
             println!("{}", serde_json::to_string_pretty(&value).unwrap());
         }
-        Command::Upload { folder, name, resource, concurrency, small_concurrency, limit_rate, part_size_mib } => {
+        Command::Upload { folder, name, resource, concurrency, fixed_concurrency, small_concurrency, limit_rate, part_size_mib } => {
             let limit = limit_rate.filter(|r| *r > 0).map(terradesk_core::throttle::RateLimit::new);
-            let opts = terradesk_core::upload::UploadOptions { concurrency, small_file_concurrency: small_concurrency, part_size: part_size_mib * 1024 * 1024, limit, ..Default::default() };
+            let opts = terradesk_core::upload::UploadOptions { concurrency, adaptive: !fixed_concurrency, small_file_concurrency: small_concurrency, part_size: part_size_mib * 1024 * 1024, limit, ..Default::default() };
             let tracker = Arc::new(Tracker::new(Phase::Upload, 0, 0));
             let bar = follow::Bar::new(out);
             let ticker = bar.follow_tracker(tracker.clone());

@@ -9,6 +9,10 @@ use terradesk_core::Error;
 pub struct SandboxArgs {
     #[arg(long, default_value_t = crate::SANDBOX_PORT)]
     port: u16,
+    /// The loopback address to listen on (another 127.x address serves an emulated link, as in
+    /// bench/uplink.sh).
+    #[arg(long, default_value = "127.0.0.1")]
+    host: std::net::Ipv4Addr,
     #[arg(long, requires = "secret_key")]
     access_key: Option<String>,
     #[arg(long, requires = "access_key")]
@@ -92,6 +96,7 @@ pub struct SandboxArgs {
 pub async fn run(a: SandboxArgs, out: &Out) -> Result<(), Error> {
     let mut config = terradesk_sandbox::SandboxConfig {
         port: a.port,
+        host: a.host,
         token_lifetime: Duration::from_secs(a.token_lifetime),
         job_duration: Duration::from_secs(a.job_duration),
         data_dir: a.data_dir,
@@ -127,10 +132,10 @@ pub async fn run(a: SandboxArgs, out: &Out) -> Result<(), Error> {
         config.access_key = ak;
         config.secret_key = sk;
     }
-    let port = a.port;
+    let (host, port) = (a.host, a.port);
     let sandbox = terradesk_sandbox::Sandbox::start(config)
         .await
-        .map_err(|e| Error::SandboxUnavailable { reason: format!("it could not listen on 127.0.0.1:{port} ({e}); choose another --port") })?;
+        .map_err(|e| Error::SandboxUnavailable { reason: format!("it could not listen on {host}:{port} ({e}); choose another --port") })?;
     let info = serde_json::json!({
         "url": sandbox.url(),
         "accessKey": sandbox.access_key(),

@@ -153,7 +153,7 @@ fn bad_proxy(url: &str, reason: &str) -> Error {
 /// Settings made tidy, or why they cannot be used: a manual proxy needs an http(s) address with
 /// a host, and its credentials go in their own fields (a URL's would end up in settings.json).
 fn check(mut s: ProxySettings) -> Result<ProxySettings> {
-    s.url = s.url.trim().trim_end_matches('/').to_string();
+    s.url = s.url.trim().to_string();
     s.username = s.username.trim().to_string();
     s.no_proxy = s.no_proxy.split(',').map(str::trim).filter(|r| !r.is_empty()).collect::<Vec<_>>().join(", ");
     if s.mode != ProxyMode::Manual {
@@ -178,6 +178,8 @@ fn check(mut s: ProxySettings) -> Result<ProxySettings> {
     if s.username.contains(':') {
         return Err(bad_proxy(&s.url, "a user name cannot contain ':'"));
     }
+    // Only the scheme, host and port count.
+    s.url = u[..url::Position::AfterPort].to_string();
     Ok(s)
 }
 

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Which long operation a progress is of.
@@ -94,6 +94,37 @@ impl Meter {
     }
 }
 
+/// The bytes one request's body has handed to its connection, counted in its tracker's
+/// [`Tracker::bytes_streaming`] until the request ends (dropped) or its body starts over.
+#[derive(Debug)]
+pub struct InFlight {
+    tracker: Arc<Tracker>,
+    mine: AtomicU64,
+}
+
+impl InFlight {
+    pub fn new(tracker: Arc<Tracker>) -> Arc<InFlight> {
+        Arc::new(InFlight { tracker, mine: AtomicU64::new(0) })
+    }
+
+    pub fn add(&self, n: u64) {
+        self.mine.fetch_add(n, Ordering::Relaxed);
+        self.tracker.bytes_streaming.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// The body starts over (a retry) or the request ended: what it sent no longer counts.
+    pub fn reset(&self) {
+        let n = self.mine.swap(0, Ordering::Relaxed);
+        let _ = self.tracker.bytes_streaming.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| Some(v.saturating_sub(n)));
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.reset();
+    }
+}
+
 /// The counters an operation updates from many tasks, and the snapshots it reports.
 #[derive(Debug)]
 pub struct Tracker {
@@ -104,6 +135,9 @@ pub struct Tracker {
     pub files_failed: AtomicU64,
     pub bytes_total: AtomicU64,
     pub files_total: AtomicU64,
+    /// Bytes of requests still in flight, handed to the connection but not yet confirmed: shown
+    /// with the done ones, so a slow link's progress moves smoothly, not a whole part at a time.
+    pub bytes_streaming: AtomicU64,
     meter: Mutex<Meter>,
     note: Mutex<Option<ProgressNote>>,
 }
@@ -118,6 +152,7 @@ impl Tracker {
             files_failed: AtomicU64::new(0),
             bytes_total: AtomicU64::new(bytes_total),
             files_total: AtomicU64::new(files_total),
+            bytes_streaming: AtomicU64::new(0),
             meter: Mutex::new(Meter::default()),
             note: Mutex::new(None),
         }
@@ -137,8 +172,9 @@ impl Tracker {
 
     /// A snapshot; feeds the meter (call a few times a second).
     pub fn snapshot(&self, paused: bool) -> Progress {
-        let done = self.bytes_done.load(Ordering::Relaxed);
         let total = self.bytes_total.load(Ordering::Relaxed);
+        let committed = self.bytes_done.load(Ordering::Relaxed);
+        let done = (committed + self.bytes_streaming.load(Ordering::Relaxed)).min(total.max(committed));
         let speed = {
             let mut m = self.meter.lock().unwrap();
             m.sample(Instant::now(), done, paused);

@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 
 /// The most one chunk of a throttled body holds.
 pub const CHUNK: usize = 64 * 1024;
+/// A chunk while no limit is in force (fewer reads at full speed).
+const FREE_CHUNK: usize = 256 * 1024;
 /// The longest wait between looks at the rate: a change is seen within this.
 const LOOK: Duration = Duration::from_millis(200);
 
@@ -96,7 +98,9 @@ pub struct ThrottledFile {
     file: Option<std::fs::File>,
     path: PathBuf,
     remaining: u64,
-    limit: Arc<RateLimit>,
+    limit: Option<Arc<RateLimit>>,
+    /// Counts what the body hands to the connection (progress that moves with the bytes).
+    inflight: Option<Arc<crate::progress::InFlight>>,
     /// The next chunk was charged and waits for the bucket.
     charged: Option<usize>,
     sleep: Option<Pin<Box<tokio::time::Sleep>>>,
@@ -106,20 +110,22 @@ pub struct ThrottledFile {
 }
 
 impl ThrottledFile {
-    pub fn open(path: &Path, offset: u64, len: u64, limit: Arc<RateLimit>) -> std::io::Result<ThrottledFile> {
+    /// `limit`: none, or one whose rate may be 0 (full speed) now and change later.
+    pub fn open(path: &Path, offset: u64, len: u64, limit: Option<Arc<RateLimit>>, inflight: Option<Arc<crate::progress::InFlight>>) -> std::io::Result<ThrottledFile> {
         let mut file = std::fs::File::open(path)?;
         file.seek(SeekFrom::Start(offset))?;
-        Ok(ThrottledFile { file: Some(file), path: path.to_path_buf(), remaining: len, limit, charged: None, sleep: None, read: None, broken: None })
+        Ok(ThrottledFile { file: Some(file), path: path.to_path_buf(), remaining: len, limit, inflight, charged: None, sleep: None, read: None, broken: None })
     }
 
     /// The body, or one that fails when read, saying why the file could not be opened (for a
     /// retry's rebuild, which cannot return an error).
-    pub fn open_or_failing(path: &Path, offset: u64, len: u64, limit: Arc<RateLimit>) -> ThrottledFile {
-        ThrottledFile::open(path, offset, len, limit.clone()).unwrap_or_else(|e| ThrottledFile {
+    pub fn open_or_failing(path: &Path, offset: u64, len: u64, limit: Option<Arc<RateLimit>>, inflight: Option<Arc<crate::progress::InFlight>>) -> ThrottledFile {
+        ThrottledFile::open(path, offset, len, limit.clone(), inflight.clone()).unwrap_or_else(|e| ThrottledFile {
             file: None,
             path: path.to_path_buf(),
             remaining: len.max(1),
             limit,
+            inflight,
             charged: None,
             sleep: None,
             read: None,
@@ -148,6 +154,9 @@ impl http_body::Body for ThrottledFile {
                 }
                 this.file = Some(file);
                 this.remaining -= buf.len() as u64;
+                if let Some(c) = &this.inflight {
+                    c.add(buf.len() as u64);
+                }
                 return Poll::Ready(Some(Ok(http_body::Frame::data(Bytes::from(buf)))));
             }
             if this.remaining == 0 {
@@ -157,16 +166,18 @@ impl http_body::Body for ThrottledFile {
                 std::task::ready!(s.as_mut().poll(cx));
                 this.sleep = None;
             }
-            let n = match this.charged {
-                Some(n) => n,
-                None => {
+            let limit = this.limit.as_ref().filter(|l| l.rate() > 0);
+            let n = match (this.charged, limit) {
+                (Some(n), _) => n,
+                (None, Some(l)) => {
                     let n = CHUNK.min(this.remaining as usize);
-                    this.limit.charge(n as u64);
+                    l.charge(n as u64);
                     this.charged = Some(n);
                     n
                 }
+                (None, None) => FREE_CHUNK.min(this.remaining as usize),
             };
-            if let Some(wait) = this.limit.owed() {
+            if let Some(wait) = this.limit.as_ref().and_then(|l| l.owed()) {
                 this.sleep = Some(Box::pin(tokio::time::sleep(wait)));
                 continue;
             }

@@ -8,8 +8,11 @@ pub use terradesk_core::connection::{SANDBOX_DEMO_ACCESS_KEY as DEMO_ACCESS_KEY,
 /// How the sandbox behaves.
 #[derive(Debug, Clone)]
 pub struct SandboxConfig {
-    /// Port to listen on, on 127.0.0.1 (0: any free port).
+    /// Port to listen on (0: any free port).
     pub port: u16,
+    /// The loopback address to listen on (127.0.0.1; another 127.x address for an emulated link
+    /// between network namespaces, bench/uplink.sh).
+    pub host: std::net::Ipv4Addr,
     pub access_key: String,
     pub secret_key: String,
     /// How long obtained storage credentials last.
@@ -115,6 +118,7 @@ impl Default for SandboxConfig {
     fn default() -> Self {
         SandboxConfig {
             port: 0,
+            host: std::net::Ipv4Addr::LOCALHOST,
             access_key: DEMO_ACCESS_KEY.into(),
             secret_key: DEMO_SECRET_KEY.into(),
             token_lifetime: Duration::from_secs(600),

@@ -17,22 +17,23 @@ fn cut() -> Response {
     Response::builder().status(200).header("content-length", "1024").body(body).unwrap()
 }
 
-/// The `Host` of a request to this sandbox: its own address only.
-fn host_ok(req: &Request, port: u16) -> bool {
+/// The `Host` of a request to this sandbox: its own address only (`own` is `host:port` as bound).
+fn host_ok(req: &Request, own: &str) -> bool {
     let Some(host) = req.headers().get(http::header::HOST).and_then(|h| h.to_str().ok()) else { return true };
-    [format!("127.0.0.1:{port}"), format!("localhost:{port}"), format!("[::1]:{port}")].iter().any(|h| h.eq_ignore_ascii_case(host))
+    let port = own.rsplit(':').next().unwrap_or("");
+    [own.to_string(), format!("127.0.0.1:{port}"), format!("localhost:{port}"), format!("[::1]:{port}")].iter().any(|h| h.eq_ignore_ascii_case(host))
 }
 
 pub async fn faults(AxState(state): AxState<Shared>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let is_api = path.starts_with("/terra-rescon-be");
     let is_download = path.starts_with("/sandbox/download") || path.starts_with("/sandbox/blob");
-    let (f, clock, port) = {
+    let (f, clock, own) = {
         let st = state.lock().unwrap();
-        let port = st.base_url.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or(0);
-        (st.config.faults.clone(), st.config.clock_offset_secs, port)
+        let own = st.base_url.trim_start_matches("http://").to_string();
+        (st.config.faults.clone(), st.config.clock_offset_secs, own)
     };
-    if !host_ok(&req, port) {
+    if !host_ok(&req, &own) {
         return (http::StatusCode::MISDIRECTED_REQUEST, "This sandbox answers only to its own address.").into_response();
     }
     if path == "/sandbox/stats" {

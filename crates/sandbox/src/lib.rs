@@ -37,7 +37,7 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    /// Bind 127.0.0.1 and serve until stopped or dropped.
+    /// Bind its loopback address (127.0.0.1 unless told) and serve until stopped or dropped.
     pub async fn start(config: SandboxConfig) -> std::io::Result<Sandbox> {
         let (root, tmp) = match &config.data_dir {
             Some(d) => (d.clone(), None),
@@ -47,7 +47,10 @@ impl Sandbox {
             }
         };
         std::fs::create_dir_all(root.join(model::BUCKET))?;
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
+        if !config.host.is_loopback() {
+            return Err(std::io::Error::other(format!("{} is not a loopback address: the sandbox serves this computer only", config.host)));
+        }
+        let listener = tokio::net::TcpListener::bind((config.host, config.port)).await?;
         let addr = listener.local_addr()?;
         let url = format!("http://{addr}");
         let root = root.canonicalize()?;

@@ -286,3 +286,67 @@ async fn thousands_of_small_files_with_lost_answers_are_each_registered_once() {
     assert!(lost > 20, "only {lost} answers lost");
     assert_exact(&sb, &root, &resource, opts.part_size, opts.multipart_threshold).await;
 }
+
+/// A thin link (here a 2 MiB/s limit): an adaptive upload keeps few requests in flight, so files
+/// finish one after another from the start (a fixed twelve finish all at the end, and a kill
+/// midway loses them all); and its progress moves with the bytes: the speed holds near the
+/// link's rate and the ETA counts down without jumps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn on_a_thin_link_files_finish_one_after_another_and_the_eta_counts_down_smoothly() {
+    async fn run(adaptive: bool) -> (Vec<(f64, terradesk_core::progress::Progress)>, f64) {
+        let sb = sandbox(1.0).await;
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..10u64 {
+            std::fs::write(dir.path().join(format!("DJI_{i:04}.JPG")), terradesk_sandbox::fixtures::fake_photo(i, 2 * MIB as usize)).unwrap();
+        }
+        let db = Db::open(&dir.path().join(".journal.db")).unwrap();
+        let limit = terradesk_core::throttle::RateLimit::new(2 * MIB);
+        let opts = UploadOptions { adaptive, request_aim: Duration::from_secs(2), limit: Some(limit), ..Default::default() };
+        let c = client(&sb);
+        let resource = c.create_resource("thin", "map").await.unwrap().uuid;
+        let ds = dataset::scan(dir.path()).unwrap();
+        let (up, _, tracker) = uploader(c, UploadJournal::new(db.clone()), resource, opts);
+        let started = std::time::Instant::now();
+        let sampler = {
+            let tracker = tracker.clone();
+            tokio::spawn(async move {
+                let mut samples = Vec::new();
+                loop {
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                    let p = tracker.snapshot(false);
+                    let done = p.bytes_total > 0 && p.bytes_done >= p.bytes_total;
+                    samples.push((started.elapsed().as_secs_f64(), p));
+                    if done {
+                        return samples;
+                    }
+                }
+            })
+        };
+        let report = up.run(&ds).await.unwrap();
+        assert!(report.complete(), "{:?}", report.failed);
+        (sampler.await.unwrap(), started.elapsed().as_secs_f64())
+    }
+    let ((adaptive, took), (fixed, fixed_took)) = tokio::join!(run(true), run(false));
+    let files_at = |s: &[(f64, terradesk_core::progress::Progress)], t: f64| s.iter().filter(|(at, _)| *at <= t).last().map(|(_, p)| p.files_done).unwrap_or(0);
+    let half = took / 2.0;
+    eprintln!("adaptive: {took:.1} s, {} files done at {half:.1} s; fixed: {fixed_took:.1} s, {} files done then", files_at(&adaptive, half), files_at(&fixed, half));
+    assert!(files_at(&adaptive, half) >= 3, "adaptive: files finish along the way");
+    assert!(files_at(&fixed, half) <= 1, "fixed twelve in flight: nothing finishes until the end (what the adaptive pace avoids)");
+    // 20 MiB at 2 MiB/s: about 10 s either way: fewer requests in flight fill the link as well.
+    assert!(took < fixed_took + 3.0, "adaptive {took:.1} s vs fixed {fixed_took:.1} s");
+
+    // Speed and ETA, once a second has passed: near the link's rate, counting down.
+    let steady: Vec<&(f64, terradesk_core::progress::Progress)> = adaptive.iter().filter(|(at, p)| *at > 1.5 && p.bytes_done < p.bytes_total).collect();
+    assert!(steady.len() >= 20, "{} samples", steady.len());
+    for (at, p) in &steady {
+        let mib = p.speed / MIB as f64;
+        assert!((1.4..2.8).contains(&mib), "at {at:.2} s the speed read {mib:.2} MiB/s on a 2 MiB/s link");
+    }
+    for w in steady.windows(2) {
+        let (a, b) = (w[0].1.eta_seconds.unwrap(), w[1].1.eta_seconds.unwrap());
+        assert!(b <= a + 0.75, "the ETA jumped from {a:.1} s to {b:.1} s at {:.2} s", w[1].0);
+    }
+    let first = steady.first().unwrap();
+    let predicted_end = first.0 + first.1.eta_seconds.unwrap();
+    assert!((predicted_end - took).abs() < 2.5, "at {:.1} s the ETA said the end at {predicted_end:.1} s; it came at {took:.1} s", first.0);
+}

@@ -37,8 +37,13 @@ pub const SMALL_FILE: u64 = MIB;
 
 #[derive(Debug, Clone)]
 pub struct UploadOptions {
-    /// Requests in flight at once for parts and files of at least [`SMALL_FILE`] bytes.
+    /// Requests in flight at once, at most, for parts and files of at least [`SMALL_FILE`] bytes.
     pub concurrency: usize,
+    /// Size the requests in flight to the link (see [`super::pace`]), up to `concurrency`; else
+    /// always `concurrency`.
+    pub adaptive: bool,
+    /// The time a request should take at most, when adaptive (see [`super::pace::AIM`]).
+    pub request_aim: Duration,
     /// Small files (under [`SMALL_FILE`]) in flight at once besides: each is one short request
     /// whose time is mostly the round trip, so many go at once (a few MiB in flight in all).
     pub small_file_concurrency: usize,
@@ -63,6 +68,8 @@ impl Default for UploadOptions {
         // Tuned for 5–30 MB photos and multi-GB LiDAR files over a field uplink or a LAN.
         UploadOptions {
             concurrency: 12,
+            adaptive: true,
+            request_aim: super::pace::AIM,
             small_file_concurrency: 48,
             multipart_threshold: 64 * MIB,
             part_size: 16 * MIB,
@@ -149,7 +156,8 @@ pub(super) struct Run {
     pub upload: i64,
     pub opts: UploadOptions,
     pub control: Control,
-    pub requests: Semaphore,
+    /// Requests in flight for parts and big files, sized to the link.
+    pub pace: super::pace::Pace,
     /// Requests in flight for small files.
     pub small_requests: Semaphore,
     pub tracker: Arc<Tracker>,
@@ -190,7 +198,7 @@ impl Uploader {
             upload,
             opts: self.opts.clone(),
             control: self.control.clone(),
-            requests: Semaphore::new(self.opts.concurrency.max(1)),
+            pace: super::pace::Pace::new(self.opts.concurrency, self.opts.adaptive, self.opts.request_aim),
             small_requests: Semaphore::new(self.opts.small_file_concurrency.max(1)),
             tracker: self.tracker.clone(),
             registrar: reg_tx,

@@ -6,13 +6,15 @@ use super::journal::{JournalFile, Write};
 use super::registrar::Pending;
 use super::storage::{describe_s3_error, is_expired_credentials, s3_error_code, storage_error, StorageSession};
 use crate::api::CallbackFile;
-use crate::progress::ProgressNote;
+use crate::progress::{InFlight, ProgressNote};
 use crate::{Error, Result};
-use aws_sdk_s3::primitives::{ByteStream, Length, SdkBody};
+use aws_sdk_s3::primitives::{ByteStream, SdkBody};
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use md5::{Digest, Md5};
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
 use std::sync::atomic::Ordering;
 
 /// Where a file ended up: its ETag, and the key, prefix and callbackParam of the token whose
@@ -147,37 +149,38 @@ fn read_error(path: &Path, e: impl std::fmt::Display) -> FileError {
     FileError::Local(Error::FileUnreadable { name: path.display().to_string(), reason: e.to_string() })
 }
 
-async fn stream(run: &Run, path: &Path, offset: u64, len: u64) -> std::result::Result<ByteStream, FileError> {
-    // A limit in force when the request begins throttles its body (and follows later changes,
-    // to none too); without one, the file streams at full speed.
-    if let Some(limit) = run.opts.limit.as_ref().filter(|l| l.rate() > 0) {
-        // Opened here, to say now when it cannot be read; opened again only for another try.
-        let first = std::sync::Mutex::new(Some(crate::throttle::ThrottledFile::open(path, offset, len, limit.clone()).map_err(|e| read_error(path, e))?));
-        let (path, limit) = (path.to_path_buf(), limit.clone());
-        let body = SdkBody::retryable(move || {
-            let body = first.lock().unwrap().take().unwrap_or_else(|| crate::throttle::ThrottledFile::open_or_failing(&path, offset, len, limit.clone()));
-            SdkBody::from_body_1_x(body)
+/// The body of one request: `len` bytes of the file from `offset`, charged to the upload's speed
+/// limit when one is in force (a limit set while it runs applies at once) and counted as it goes
+/// (the returned [`InFlight`] holds the count until the request ends).
+fn stream(run: &Run, path: &Path, offset: u64, len: u64) -> std::result::Result<(ByteStream, Arc<InFlight>), FileError> {
+    let inflight = InFlight::new(run.tracker.clone());
+    // Opened here, to say now when it cannot be read; opened again only for another try.
+    let first = crate::throttle::ThrottledFile::open(path, offset, len, run.opts.limit.clone(), Some(inflight.clone())).map_err(|e| read_error(path, e))?;
+    let first = std::sync::Mutex::new(Some(first));
+    let (path, limit, counted) = (path.to_path_buf(), run.opts.limit.clone(), inflight.clone());
+    let body = SdkBody::retryable(move || {
+        let body = first.lock().unwrap().take().unwrap_or_else(|| {
+            // The SDK sends the body again: what the last try sent no longer counts.
+            counted.reset();
+            crate::throttle::ThrottledFile::open_or_failing(&path, offset, len, limit.clone(), Some(counted.clone()))
         });
-        return Ok(ByteStream::new(body));
-    }
-    ByteStream::read_from()
-        .path(path)
-        .offset(offset)
-        .length(Length::Exact(len))
-        .buffer_size(256 * 1024)
-        .build()
-        .await
-        .map_err(|e| read_error(path, e))
+        SdkBody::from_body_1_x(body)
+    });
+    Ok((ByteStream::new(body), inflight))
 }
 
 async fn upload_whole(run: &Run, f: &JournalFile, path: &Path, s: &StorageSession) -> std::result::Result<Stored, FileError> {
-    let requests = if f.size < super::engine::SMALL_FILE { &run.small_requests } else { &run.requests };
-    let _permit = requests.acquire().await.expect("semaphore open");
+    let _permit = if f.size < super::engine::SMALL_FILE { super::pace::Slot::plain(run.small_requests.acquire().await.expect("semaphore open")) } else { run.pace.acquire().await };
     run.control.checkpoint().await?;
-    let body = stream(run, path, 0, f.size).await?;
+    let (body, inflight) = stream(run, path, 0, f.size)?;
+    let sent = Instant::now();
     let r = s.s3.put_object().bucket(s.bucket()).key(s.key(&f.name)).content_length(f.size as i64).body(body).send().await;
+    inflight.reset();
     match r {
         Ok(out) => {
+            if f.size >= super::engine::SMALL_FILE {
+                run.pace.finished(f.size, sent.elapsed());
+            }
             run.tracker.add_bytes(f.size);
             run.sent_bytes.fetch_add(f.size, Ordering::Relaxed);
             Ok(Stored {
@@ -249,7 +252,7 @@ async fn upload_multipart(run: &Run, f: &JournalFile, path: &Path, s: &StorageSe
     let upload_id = match upload_id {
         Some(id) => id,
         None => {
-            let _permit = run.requests.acquire().await.expect("semaphore open");
+            let _permit = run.pace.acquire().await;
             let r = s.s3.create_multipart_upload().bucket(s.bucket()).key(&key).send().await;
             let id = match r {
                 Ok(o) => o.upload_id().unwrap_or_default().to_string(),
@@ -268,15 +271,18 @@ async fn upload_multipart(run: &Run, f: &JournalFile, path: &Path, s: &StorageSe
         let key = key.clone();
         let upload_id = upload_id.clone();
         async move {
-            let _permit = run.requests.acquire().await.expect("semaphore open");
+            let _permit = run.pace.acquire().await;
             run.control.checkpoint().await?;
             let len = part_len(f.size, part_size, n);
             let mut budget = run.opts.part_retry.budget();
             loop {
-                let body = stream(run, path, (n as u64 - 1) * part_size, len).await?;
+                let (body, inflight) = stream(run, path, (n as u64 - 1) * part_size, len)?;
+                let sent = Instant::now();
                 let r = s.s3.upload_part().bucket(s.bucket()).key(&key).upload_id(&upload_id).part_number(n as i32).content_length(len as i64).body(body).send().await;
+                inflight.reset();
                 match r {
                     Ok(o) => {
+                        run.pace.finished(len, sent.elapsed());
                         let etag = o.e_tag().unwrap_or_default().trim_matches('"').to_string();
                         run.journal.write(Write::Part { upload: run.upload, name: f.name.clone(), multipart_id: upload_id.clone(), number: n, etag: etag.clone(), size: len }).await?;
                         run.tracker.add_bytes(len);
@@ -319,7 +325,7 @@ async fn upload_multipart(run: &Run, f: &JournalFile, path: &Path, s: &StorageSe
     let completed = CompletedMultipartUpload::builder()
         .set_parts(Some(parts.iter().map(|(n, e)| CompletedPart::builder().part_number(*n as i32).e_tag(format!("\"{e}\"")).build()).collect()))
         .build();
-    let _permit = run.requests.acquire().await.expect("semaphore open");
+    let _permit = run.pace.acquire().await;
     let r = s.s3.complete_multipart_upload().bucket(s.bucket()).key(&key).upload_id(&upload_id).multipart_upload(completed).send().await;
     let stored = |etag: String| Stored { etag, key: key.clone(), prefix: prefix.clone(), callback_param: callback_param.clone() };
     match r {
