@@ -30,24 +30,9 @@ tag=sandbox
 trap stop_sandbox EXIT
 start_sandbox
 sandbox_credentials
-export AWS_CONFIG_FILE="$work/aws-config"
-cat > "$AWS_CONFIG_FILE" <<CFG
-[default]
-s3 =
-  addressing_style = path
-  max_concurrent_requests = 16
-  multipart_threshold = 64MB
-  multipart_chunksize = 16MB
-CFG
-export RCLONE_CONFIG_SB_TYPE=s3 RCLONE_CONFIG_SB_PROVIDER=Other RCLONE_CONFIG_SB_ENDPOINT="http://127.0.0.1:$port" \
-  RCLONE_CONFIG_SB_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID RCLONE_CONFIG_SB_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY \
-  RCLONE_CONFIG_SB_SESSION_TOKEN=$AWS_SESSION_TOKEN RCLONE_CONFIG_SB_FORCE_PATH_STYLE=true RCLONE_CONFIG_SB_LIST_VERSION=2 RCLONE_CONFIG=/dev/null
-
+peers "http://127.0.0.1:$port"
 # Each command uploads the whole folder to a fresh key prefix.
 td="rm -rf $work/td-data && TERRADESK_DATA_DIR=$work/td-data $bin upload --json"
-aws_cmd="aws s3 cp --recursive --only-show-errors --endpoint-url http://127.0.0.1:$port"
-rc="env -u AWS_CA_BUNDLE rclone copy --transfers 16 --checkers 16 --s3-upload-concurrency 8 --s3-chunk-size 16M --s3-disable-checksum"
-s5="$(ensure_s5cmd) --endpoint-url http://127.0.0.1:$port cp"
 
 for ds in photos lidar; do
   dir="$work/$ds"
