@@ -68,7 +68,8 @@ if [ "${1:-}" = interrupt ]; then
   find "$store/terra-sandbox" -mindepth 1 -delete 2>/dev/null || true
   rm -rf "$work/td-data"
   b0=$(link_bytes)
-  on_client env TERRADESK_DATA_DIR="$work/td-data" "$bin" upload --json "$src" > /dev/null &
+  # Not through the on_client function: $! must be the app itself, not a subshell.
+  ip netns exec "$link_client" env TERRADESK_DATA_DIR="$work/td-data" "$bin" upload --json "$src" > /dev/null &
   pid=$!
   sleep 12; kill -9 "$pid"; wait "$pid" 2>/dev/null || true
   on_client env TERRADESK_DATA_DIR="$work/td-data" "$bin" upload --json "$src" > "$work/kill.json"

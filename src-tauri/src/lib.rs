@@ -65,6 +65,7 @@ macro_rules! specta_builder {
                 app::get_settings,
                 app::set_language,
                 app::set_speed_limit,
+                app::set_link_limits,
                 app::get_proxy,
                 app::save_proxy,
                 app::reveal::<$runtime>,

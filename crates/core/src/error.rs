@@ -89,6 +89,7 @@ codes! {
     UnknownRegion = "input.unknown_region",
     InvalidAddress = "input.bad_address",
     InvalidProxy = "net.bad_proxy",
+    InvalidClock = "input.bad_time",
     ProxyAuth = "net.proxy_auth",
     SandboxUnavailable = "sandbox.unavailable",
     Usage = "cli.usage",
@@ -232,6 +233,8 @@ pub enum Error {
     InvalidAddress { value: String },
     #[error("The proxy \"{value}\" cannot be used: {reason}. Correct it in Settings → Network.")]
     InvalidProxy { value: String, reason: String },
+    #[error("\"{value}\" is not a time of day: write it as 19:00 (both times, or neither).")]
+    InvalidClock { value: String },
     /// The proxy answered 407: it wants a user name and password, or refused the ones given.
     #[error("The proxy refused the connection: it needs a user name and password, or refused the ones given. Check them in Settings → Network (or ask your IT department).")]
     ProxyAuth,
@@ -341,6 +344,7 @@ impl Error {
             Error::UnknownRegion { .. } => C::UnknownRegion,
             Error::InvalidAddress { .. } => C::InvalidAddress,
             Error::InvalidProxy { .. } => C::InvalidProxy,
+            Error::InvalidClock { .. } => C::InvalidClock,
             Error::ProxyAuth => C::ProxyAuth,
             Error::SandboxUnavailable { .. } => C::SandboxUnavailable,
             Error::Usage { .. } => C::Usage,

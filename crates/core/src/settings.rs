@@ -16,13 +16,32 @@ pub struct Settings {
     /// change applies to the transfers already running.
     #[specta(type = f64)]
     pub speed_limit: u64,
+    /// Use at most this share of the link, in percent, instead of a fixed rate (0: none; 50: leave
+    /// half to others). The link is measured during the transfers.
+    pub link_share: u8,
+    /// Full speed, whatever the limit, from this local time to the next (`"19:00"` to `"07:00"`;
+    /// empty: no such hours).
+    pub full_speed_from: String,
+    pub full_speed_to: String,
+    /// The link's speed as last measured, bytes per second (0: not yet).
+    #[specta(type = f64)]
+    pub link_measured: u64,
     /// How to reach the network (the proxy's password is in the keychain).
     pub proxy: crate::net::ProxySettings,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { region: Region::default(), language: "auto".into(), speed_limit: 0, proxy: Default::default() }
+        Settings {
+            region: Region::default(),
+            language: "auto".into(),
+            speed_limit: 0,
+            link_share: 0,
+            full_speed_from: String::new(),
+            full_speed_to: String::new(),
+            link_measured: 0,
+            proxy: Default::default(),
+        }
     }
 }
 
@@ -105,7 +124,7 @@ mod tests {
         let file = SettingsFile::in_dir(&dir.path().join("nested"));
         assert_eq!(file.load().unwrap(), Settings::default());
         let proxy = crate::net::ProxySettings { mode: crate::net::ProxyMode::Manual, url: "http://p:3128".into(), username: "me".into(), no_proxy: "a.b".into() };
-        let s = Settings { region: Region::Cn, language: "zh-CN".into(), speed_limit: 0, proxy };
+        let s = Settings { region: Region::Cn, language: "zh-CN".into(), speed_limit: 0, link_share: 50, full_speed_from: "19:00".into(), full_speed_to: "07:00".into(), link_measured: 1, proxy };
         file.save(&s).unwrap();
         assert_eq!(file.load().unwrap(), s);
     }

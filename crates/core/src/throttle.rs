@@ -91,6 +91,107 @@ impl RateLimit {
     }
 }
 
+/// The limit as the user set it: none, a rate, or a share of the link as measured; and the hours
+/// of the day at full speed (for example from 19:00 to 07:00, when the office has gone home).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LimitPolicy {
+    /// Bytes per second (0: none), when no share is set.
+    pub rate: u64,
+    /// Percent of the measured link to use (0: none; 50: leave half to others).
+    pub share: u8,
+    /// Full speed from the first to the second minute of the local day (it may span midnight).
+    pub full_speed: Option<(u16, u16)>,
+}
+
+/// "19:00" as minutes of the day; `None` for anything else.
+pub fn parse_clock(s: &str) -> Option<u16> {
+    let (h, m) = s.trim().split_once(':')?;
+    let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60).then_some(h * 60 + m)
+}
+
+impl LimitPolicy {
+    pub fn from_settings(s: &crate::settings::Settings) -> LimitPolicy {
+        let full_speed = match (parse_clock(&s.full_speed_from), parse_clock(&s.full_speed_to)) {
+            (Some(a), Some(b)) if a != b => Some((a, b)),
+            _ => None,
+        };
+        LimitPolicy { rate: s.speed_limit, share: s.link_share.min(100), full_speed }
+    }
+
+    /// Whether `minute` of the local day is in the full-speed hours.
+    pub fn full_speed_at(&self, minute: u16) -> bool {
+        match self.full_speed {
+            None => false,
+            Some((from, to)) if from < to => (from..to).contains(&minute),
+            Some((from, to)) => minute >= from || minute < to,
+        }
+    }
+}
+
+/// A share of the link is measured by lifting the limit this long (the speed meter's window is
+/// 10 s) at the first transfer, and again every [`REPROBE`] while transfers run (the link may have
+/// changed: another office, another hotel).
+pub const PROBE: Duration = Duration::from_secs(15);
+pub const REPROBE: Duration = Duration::from_secs(600);
+
+/// Decides the rate in force now from the policy, the clock, and what the transfers measure.
+#[derive(Debug)]
+pub struct Governor {
+    pub policy: LimitPolicy,
+    /// The link's speed as last measured, bytes per second (0: not yet).
+    pub measured: u64,
+    probe_until: Option<Instant>,
+    next_probe: Option<Instant>,
+    peak: f64,
+}
+
+impl Governor {
+    /// With the link as measured before (0: not yet): a known link is shared at once, and
+    /// measured again only after [`REPROBE`].
+    pub fn new(policy: LimitPolicy, measured: u64) -> Governor {
+        let next_probe = (measured > 0).then(|| Instant::now() + REPROBE);
+        Governor { policy, measured, probe_until: None, next_probe, peak: 0.0 }
+    }
+
+    /// Whether a measurement is under way (the limit lifted for it).
+    pub fn probing(&self) -> bool {
+        self.probe_until.is_some()
+    }
+
+    /// The rate now (0: none), given the minute of the local day, the transfers' speed (bytes per
+    /// second, all together) and whether any runs. A measurement that ends updates `measured`.
+    pub fn tick(&mut self, now: Instant, minute: u16, speed: f64, transferring: bool) -> u64 {
+        if self.policy.full_speed_at(minute) {
+            return 0;
+        }
+        if self.policy.share == 0 {
+            self.probe_until = None;
+            return self.policy.rate;
+        }
+        if let Some(until) = self.probe_until {
+            self.peak = self.peak.max(speed);
+            if now < until {
+                return 0;
+            }
+            self.probe_until = None;
+            if self.peak > 0.0 {
+                self.measured = self.peak as u64;
+                tracing::info!(bytes_per_second = self.measured, "link measured");
+            }
+            self.next_probe = Some(now + REPROBE);
+        } else if transferring && (self.measured == 0 || self.next_probe.is_none_or(|t| now >= t)) {
+            self.probe_until = Some(now + PROBE);
+            self.peak = 0.0;
+            return 0;
+        }
+        if self.measured == 0 {
+            return 0;
+        }
+        (self.measured * self.policy.share as u64 / 100).max(1)
+    }
+}
+
 /// `len` bytes of a file from `offset`, as a request body that goes no faster than `limit`.
 /// Reads are small and blocking-free enough for the runtime: one [`CHUNK`] at a time from the
 /// page cache or disk, on the blocking pool.
@@ -213,6 +314,41 @@ impl http_body::Body for ThrottledFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn full_speed_hours_may_span_midnight() {
+        let night = LimitPolicy { rate: 1000, share: 0, full_speed: Some((parse_clock("19:00").unwrap(), parse_clock("07:00").unwrap())) };
+        assert!(night.full_speed_at(19 * 60) && night.full_speed_at(23 * 60 + 59) && night.full_speed_at(0) && night.full_speed_at(6 * 60 + 59));
+        assert!(!night.full_speed_at(7 * 60) && !night.full_speed_at(12 * 60) && !night.full_speed_at(18 * 60 + 59));
+        let lunch = LimitPolicy { full_speed: Some((12 * 60, 13 * 60)), ..Default::default() };
+        assert!(lunch.full_speed_at(12 * 60 + 30) && !lunch.full_speed_at(13 * 60));
+        assert_eq!(parse_clock("7:05"), Some(425));
+        assert_eq!(parse_clock("24:00"), None);
+        assert_eq!(parse_clock("noon"), None);
+        let mut g = Governor::new(night, 0);
+        assert_eq!(g.tick(Instant::now(), 20 * 60, 0.0, true), 0, "full speed at 20:00");
+        assert_eq!(g.tick(Instant::now(), 9 * 60, 0.0, true), 1000, "the rate at 09:00");
+    }
+
+    #[test]
+    fn leaving_half_the_link_measures_it_first_and_again_later() {
+        let t0 = Instant::now();
+        let mut g = Governor::new(LimitPolicy { share: 50, ..Default::default() }, 0);
+        assert_eq!(g.tick(t0, 600, 0.0, false), 0, "nothing to measure with: full speed");
+        assert_eq!(g.tick(t0, 600, 0.0, true), 0, "the first transfer measures the link");
+        assert!(g.probing());
+        assert_eq!(g.tick(t0 + Duration::from_secs(10), 600, 2_400_000.0, true), 0);
+        assert_eq!(g.tick(t0 + Duration::from_secs(16), 600, 2_500_000.0, true), 1_250_000, "then half of it");
+        assert_eq!(g.measured, 2_500_000);
+        // Ten minutes on, measured again (the link got faster).
+        let later = t0 + Duration::from_secs(16) + REPROBE;
+        assert_eq!(g.tick(later - Duration::from_secs(1), 600, 1_250_000.0, true), 1_250_000);
+        assert_eq!(g.tick(later, 600, 1_250_000.0, true), 0);
+        assert_eq!(g.tick(later + PROBE, 600, 5_000_000.0, true), 2_500_000);
+        // A known link is halved at once after a restart.
+        let mut g = Governor::new(LimitPolicy { share: 50, ..Default::default() }, 4_000_000);
+        assert_eq!(g.tick(t0, 600, 0.0, true), 2_000_000);
+    }
 
     #[tokio::test]
     async fn a_limit_holds_the_rate_and_a_change_is_seen_at_once() {

@@ -291,6 +291,56 @@ async fn the_speed_limit_holds_an_upload_back_and_lifting_it_speeds_the_running_
     assert_eq!(desk.settings().await.unwrap().speed_limit, 0);
 }
 
+/// Ten photos of 1.2 MiB in `dir`/survey (12 MiB).
+fn twelve_mib(dir: &std::path::Path) -> std::path::PathBuf {
+    let folder = dir.join("survey");
+    std::fs::create_dir_all(&folder).unwrap();
+    for i in 0..10u64 {
+        std::fs::write(folder.join(format!("DJI_{i:04}.JPG")), terradesk_sandbox::fixtures::fake_photo(i, (12 << 20) / 10)).unwrap();
+    }
+    folder
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn leaving_half_the_link_halves_the_measured_speed_and_full_speed_hours_lift_any_limit() {
+    let sb = sandbox(SandboxConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = twelve_mib(dir.path());
+    // A link measured at 4 MiB/s earlier: half of it is 2 MiB/s, 12 MiB take about 6 s.
+    let data = dir.path().join("data");
+    let settings = terradesk_core::settings::SettingsFile::in_dir(&data);
+    settings.save(&terradesk_core::settings::Settings { link_share: 50, link_measured: 4 << 20, ..Default::default() }).unwrap();
+    let desk = desk(&data, &sb, Arc::new(NoHooks)).await;
+    let started = std::time::Instant::now();
+    let id = desk.start_job("half", &folder, &JobParameters::new(JobKind::Map2d)).await.unwrap().job.id;
+    wait(&desk, id).await.unwrap();
+    let took = started.elapsed().as_secs_f64();
+    assert!(took >= 5.0, "12 MiB at half of 4 MiB/s took only {took:.1} s");
+
+    // A limit of 1 MiB/s, but full speed during hours around now: the upload is not held back.
+    let m = chrono::Local::now();
+    let at = |mins: i64| (m + chrono::Duration::minutes(mins)).format("%H:%M").to_string();
+    desk.set_speed_limit(1 << 20).await.unwrap();
+    let s = desk.set_link_limits(0, at(-60), at(60)).await.unwrap();
+    assert_eq!((s.link_share, s.full_speed_from.as_str()), (0, at(-60).as_str()));
+    let folder2 = twelve_mib(&dir.path().join("second"));
+    let started = std::time::Instant::now();
+    let id = desk.start_job("night", &folder2, &JobParameters::new(JobKind::Map2d)).await.unwrap().job.id;
+    wait(&desk, id).await.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(6), "full-speed hours: {:?} for 12 MiB (1 MiB/s would take 12 s)", started.elapsed());
+
+    // Hours that have not begun: the limit holds; a time it cannot read is refused.
+    desk.set_link_limits(0, at(60), at(120)).await.unwrap();
+    let folder3 = twelve_mib(&dir.path().join("third"));
+    let id = desk.start_job("day", &folder3, &JobParameters::new(JobKind::Map2d)).await.unwrap().job.id;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(desk.detail(id).unwrap().progress.unwrap().files_done < 10, "the 1 MiB/s limit holds outside the hours");
+    desk.set_speed_limit(0).await.unwrap();
+    wait(&desk, id).await.unwrap();
+    let e = desk.set_link_limits(0, "7pm".into(), "07:00".into()).await.unwrap_err();
+    assert_eq!(e.code(), terradesk_core::ErrorCode::InvalidClock);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn downloads_honour_the_speed_limit_too() {
     let size: u64 = 6 << 20;

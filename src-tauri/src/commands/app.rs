@@ -36,6 +36,14 @@ pub async fn set_speed_limit(desk: State<'_, Desk>, bytes_per_second: f64) -> Cm
     Ok(desk.set_speed_limit(rate).await?)
 }
 
+/// Use a share of the link instead of a rate (`share` percent, 0: none; 50 leaves half to
+/// others), and full speed between two local times ("19:00", "07:00"; both empty: never).
+#[tauri::command]
+#[specta::specta]
+pub async fn set_link_limits(desk: State<'_, Desk>, share: u8, full_speed_from: String, full_speed_to: String) -> CmdResult<Settings> {
+    Ok(desk.set_link_limits(share, full_speed_from, full_speed_to).await?)
+}
+
 /// The proxy settings: never the password, only whether one is stored.
 #[tauri::command]
 #[specta::specta]

@@ -149,6 +149,8 @@ export const api = {
   setLanguage: (language: LanguagePreference) => call(() => commands.setLanguage(language)),
   /** Bytes per second for uploads and downloads; 0: full speed. Applies to running transfers. */
   setSpeedLimit: (bytesPerSecond: number) => call(() => commands.setSpeedLimit(bytesPerSecond)),
+  /** A share of the link (percent, 0: none) instead of a rate; full speed between two "HH:MM" (both "": never). */
+  setLinkLimits: (share: number, fullSpeedFrom: string, fullSpeedTo: string) => call(() => commands.setLinkLimits(share, fullSpeedFrom, fullSpeedTo)),
   getProxy: () => call(() => commands.getProxy()),
   /** `password`: null keeps the stored one, "" removes it. */
   saveProxy: (proxy: ProxySettings, password: string | null) => call(() => commands.saveProxy(proxy, password)),

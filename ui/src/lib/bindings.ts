@@ -255,6 +255,18 @@ async setSpeedLimit(bytesPerSecond: number) : Promise<Result<Settings, UserError
 }
 },
 /**
+ * Use a share of the link instead of a rate (`share` percent, 0: none; 50 leaves half to
+ * others), and full speed between two local times ("19:00", "07:00"; both empty: never).
+ */
+async setLinkLimits(share: number, fullSpeedFrom: string, fullSpeedTo: string) : Promise<Result<Settings, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_link_limits", { share, fullSpeedFrom, fullSpeedTo }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * The proxy settings: never the password, only whether one is stored.
  */
 async getProxy() : Promise<Result<ProxyView, UserError>> {
@@ -319,7 +331,7 @@ deskUpdate: "desk-update"
 
 /** user-defined constants **/
 
-export const CODES = {"errors":["auth.no_keys","auth.key_empty","auth.key_too_long","auth.key_spaces","auth.key_characters","auth.secret_missing","auth.keychain","auth.wrong_keys","auth.clock_skew","auth.storage_denied","net.unreachable","net.timeout","server.error","server.bad_answer","server.refused","server.not_found","server.rate_limited","job.limit_reached","job.params_refused","job.not_found","job.wrong_state","job.no_result","job.not_downloaded","job.unreadable","job.busy","job.changed","job.failed_on_server","dataset.not_found","dataset.not_a_folder","dataset.not_survey","dataset.unreadable","dataset.empty","dataset.too_few_photos","dataset.too_many_photos","dataset.no_lidar","dataset.lidar_too_large","upload.incomplete","upload.file_unreadable","upload.file_changing","params.invalid","params.unknown","params.bad_value","params.unknown_preset","params.preset_kind","params.unknown_kind","export.empty","download.failed","download.corrupt","download.no_url","disk.full","disk.io","disk.newer_database","path.not_allowed","app.open_failed","app.gone","app.unknown_language","input.unknown_region","input.bad_address","net.bad_proxy","net.proxy_auth","sandbox.unavailable","cli.usage","cancelled","internal"],"notes":["note.created","note.retry_of","note.state_changed","note.resource_created","note.resource_found","note.uploading","note.uploaded","note.remote_job_created","note.remote_job_found","note.started","note.queued","note.server_status","note.server_failed","note.stopped","note.stopped_locally","note.downloading","note.downloaded","note.download_paused","note.exported"]} as const;
+export const CODES = {"errors":["auth.no_keys","auth.key_empty","auth.key_too_long","auth.key_spaces","auth.key_characters","auth.secret_missing","auth.keychain","auth.wrong_keys","auth.clock_skew","auth.storage_denied","net.unreachable","net.timeout","server.error","server.bad_answer","server.refused","server.not_found","server.rate_limited","job.limit_reached","job.params_refused","job.not_found","job.wrong_state","job.no_result","job.not_downloaded","job.unreadable","job.busy","job.changed","job.failed_on_server","dataset.not_found","dataset.not_a_folder","dataset.not_survey","dataset.unreadable","dataset.empty","dataset.too_few_photos","dataset.too_many_photos","dataset.no_lidar","dataset.lidar_too_large","upload.incomplete","upload.file_unreadable","upload.file_changing","params.invalid","params.unknown","params.bad_value","params.unknown_preset","params.preset_kind","params.unknown_kind","export.empty","download.failed","download.corrupt","download.no_url","disk.full","disk.io","disk.newer_database","path.not_allowed","app.open_failed","app.gone","app.unknown_language","input.unknown_region","input.bad_address","net.bad_proxy","input.bad_time","net.proxy_auth","sandbox.unavailable","cli.usage","cancelled","internal"],"notes":["note.created","note.retry_of","note.state_changed","note.resource_created","note.resource_found","note.uploading","note.uploaded","note.remote_job_created","note.remote_job_found","note.started","note.queued","note.server_status","note.server_failed","note.stopped","note.stopped_locally","note.downloading","note.downloaded","note.download_paused","note.exported"]} as const;
 
 /** user-defined types **/
 
@@ -384,7 +396,7 @@ export type DownloadReport = { folder: string; files: number; bytes: number;
  * Already complete from an earlier run.
  */
 skippedExisting: number; refused: RefusedFile[] }
-export type ErrorCode = "auth.no_keys" | "auth.key_empty" | "auth.key_too_long" | "auth.key_spaces" | "auth.key_characters" | "auth.secret_missing" | "auth.keychain" | "auth.wrong_keys" | "auth.clock_skew" | "auth.storage_denied" | "net.unreachable" | "net.timeout" | "server.error" | "server.bad_answer" | "server.refused" | "server.not_found" | "server.rate_limited" | "job.limit_reached" | "job.params_refused" | "job.not_found" | "job.wrong_state" | "job.no_result" | "job.not_downloaded" | "job.unreadable" | "job.busy" | "job.changed" | "job.failed_on_server" | "dataset.not_found" | "dataset.not_a_folder" | "dataset.not_survey" | "dataset.unreadable" | "dataset.empty" | "dataset.too_few_photos" | "dataset.too_many_photos" | "dataset.no_lidar" | "dataset.lidar_too_large" | "upload.incomplete" | "upload.file_unreadable" | "upload.file_changing" | "params.invalid" | "params.unknown" | "params.bad_value" | "params.unknown_preset" | "params.preset_kind" | "params.unknown_kind" | "export.empty" | "download.failed" | "download.corrupt" | "download.no_url" | "disk.full" | "disk.io" | "disk.newer_database" | "path.not_allowed" | "app.open_failed" | "app.gone" | "app.unknown_language" | "input.unknown_region" | "input.bad_address" | "net.bad_proxy" | "net.proxy_auth" | "sandbox.unavailable" | "cli.usage" | "cancelled" | "internal"
+export type ErrorCode = "auth.no_keys" | "auth.key_empty" | "auth.key_too_long" | "auth.key_spaces" | "auth.key_characters" | "auth.secret_missing" | "auth.keychain" | "auth.wrong_keys" | "auth.clock_skew" | "auth.storage_denied" | "net.unreachable" | "net.timeout" | "server.error" | "server.bad_answer" | "server.refused" | "server.not_found" | "server.rate_limited" | "job.limit_reached" | "job.params_refused" | "job.not_found" | "job.wrong_state" | "job.no_result" | "job.not_downloaded" | "job.unreadable" | "job.busy" | "job.changed" | "job.failed_on_server" | "dataset.not_found" | "dataset.not_a_folder" | "dataset.not_survey" | "dataset.unreadable" | "dataset.empty" | "dataset.too_few_photos" | "dataset.too_many_photos" | "dataset.no_lidar" | "dataset.lidar_too_large" | "upload.incomplete" | "upload.file_unreadable" | "upload.file_changing" | "params.invalid" | "params.unknown" | "params.bad_value" | "params.unknown_preset" | "params.preset_kind" | "params.unknown_kind" | "export.empty" | "download.failed" | "download.corrupt" | "download.no_url" | "disk.full" | "disk.io" | "disk.newer_database" | "path.not_allowed" | "app.open_failed" | "app.gone" | "app.unknown_language" | "input.unknown_region" | "input.bad_address" | "net.bad_proxy" | "input.bad_time" | "net.proxy_auth" | "sandbox.unavailable" | "cli.usage" | "cancelled" | "internal"
 export type ExportReport = { path: string; entries: number; bytes: number; 
 /**
  * What was moved to fit the Terra layout: (from, to).
@@ -696,6 +708,20 @@ language: string;
  * change applies to the transfers already running.
  */
 speedLimit: number; 
+/**
+ * Use at most this share of the link, in percent, instead of a fixed rate (0: none; 50: leave
+ * half to others). The link is measured during the transfers.
+ */
+linkShare: number; 
+/**
+ * Full speed, whatever the limit, from this local time to the next (`"19:00"` to `"07:00"`;
+ * empty: no such hours).
+ */
+fullSpeedFrom: string; fullSpeedTo: string; 
+/**
+ * The link's speed as last measured, bytes per second (0: not yet).
+ */
+linkMeasured: number; 
 /**
  * How to reach the network (the proxy's password is in the keychain).
  */

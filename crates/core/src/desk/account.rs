@@ -70,16 +70,47 @@ impl Desk {
     /// The speed limit for uploads and downloads, in bytes per second (0: full speed): saved, and
     /// applied at once to the transfers running.
     pub async fn set_speed_limit(&self, bytes_per_second: u64) -> Result<Settings> {
+        let s = self.change_limits(move |s| s.speed_limit = bytes_per_second).await?;
+        tracing::info!(bytes_per_second, "speed limit set");
+        Ok(s)
+    }
+
+    /// The rest of the limit: a share of the link instead of a rate (`share` percent, 0: none;
+    /// 50 leaves half to others), and the full-speed hours (`"19:00"`–`"07:00"`; both empty: none).
+    pub async fn set_link_limits(&self, share: u8, full_speed_from: String, full_speed_to: String) -> Result<Settings> {
+        for t in [&full_speed_from, &full_speed_to] {
+            if !t.trim().is_empty() && crate::throttle::parse_clock(t).is_none() {
+                return Err(Error::InvalidClock { value: t.clone() });
+            }
+        }
+        if full_speed_from.trim().is_empty() != full_speed_to.trim().is_empty() {
+            return Err(Error::InvalidClock { value: if full_speed_from.trim().is_empty() { full_speed_from } else { full_speed_to } });
+        }
+        self.change_limits(move |s| {
+            s.link_share = share.min(100);
+            s.full_speed_from = full_speed_from.trim().to_string();
+            s.full_speed_to = full_speed_to.trim().to_string();
+        })
+        .await
+    }
+
+    /// Save a change of the limit's settings and apply it at once, to the transfers running too.
+    async fn change_limits(&self, change: impl FnOnce(&mut Settings) + Send + 'static) -> Result<Settings> {
         let s = self
             .blocking(move |a| {
                 let mut s = a.settings()?;
-                s.speed_limit = bytes_per_second;
+                change(&mut s);
                 a.save_settings(&s)?;
                 Ok(s)
             })
             .await?;
-        self.inner.limit.set(bytes_per_second);
-        tracing::info!(bytes_per_second, "speed limit set");
+        let rate = {
+            let mut g = self.inner.governor.lock().unwrap();
+            g.policy = crate::throttle::LimitPolicy::from_settings(&s);
+            let transferring = self.inner.runner.progress().iter().any(|(_, p)| matches!(p.phase, Some(crate::progress::Phase::Upload | crate::progress::Phase::Download)));
+            g.tick(std::time::Instant::now(), super::minute_of_day(), 0.0, transferring)
+        };
+        self.inner.limit.set(rate);
         Ok(s)
     }
 

@@ -84,6 +84,8 @@ struct Inner {
     owner: String,
     /// The user's speed limit, shared by every upload and download (changed live).
     limit: Arc<crate::throttle::RateLimit>,
+    /// What the limit is now: the user's rate or share of the link, and the full-speed hours.
+    governor: std::sync::Mutex<crate::throttle::Governor>,
 }
 
 /// Progress events go out this often while a task runs.
@@ -100,7 +102,9 @@ impl Desk {
             tokio::task::spawn_blocking(move || Db::open(&path)).await.map_err(Error::internal)??
         };
         let (events, _) = broadcast::channel(1024);
-        let config_limit = config.account.settings().map(|s| s.speed_limit).unwrap_or(0);
+        let settings = config.account.settings().unwrap_or_default();
+        let mut governor = crate::throttle::Governor::new(crate::throttle::LimitPolicy::from_settings(&settings), settings.link_measured);
+        let config_limit = governor.tick(std::time::Instant::now(), minute_of_day(), 0.0, false);
         let inner = Arc::new(Inner {
             store: JobStore::new(db.clone()),
             journal: UploadJournal::new(db.clone()),
@@ -118,6 +122,7 @@ impl Desk {
             sandbox_options: config.sandbox_options,
             owner: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()),
             limit: crate::throttle::RateLimit::new(config_limit),
+            governor: std::sync::Mutex::new(governor),
         });
         tokio::spawn(progress_ticker(Arc::downgrade(&inner)));
         Ok(Desk { inner })
@@ -229,6 +234,46 @@ impl Desk {
     }
 }
 
+/// The speed limit is looked at every this many progress ticks (a second).
+const GOVERN_TICKS: u32 = 4;
+
+/// The minute of the local day.
+pub(crate) fn minute_of_day() -> u16 {
+    use chrono::Timelike;
+    let t = chrono::Local::now();
+    (t.hour() * 60 + t.minute()) as u16
+}
+
+/// Set the limit in force now (the full-speed hours begin or end, a share of the link is measured
+/// or applied); keep a new measurement of the link in the settings.
+fn govern(inner: &Inner) {
+    let running = inner.runner.progress();
+    let transfers: Vec<_> = running.iter().filter(|(_, p)| matches!(p.phase, Some(crate::progress::Phase::Upload | crate::progress::Phase::Download))).collect();
+    let speed: f64 = transfers.iter().map(|(_, p)| p.speed).sum();
+    let (rate, measured) = {
+        let mut g = inner.governor.lock().unwrap();
+        let before = g.measured;
+        let rate = g.tick(std::time::Instant::now(), minute_of_day(), speed, !transfers.is_empty());
+        (rate, (g.measured != before).then_some(g.measured))
+    };
+    if rate != inner.limit.rate() {
+        tracing::info!(bytes_per_second = rate, "speed limit now");
+        inner.limit.set(rate);
+    }
+    if let Some(m) = measured {
+        let account = inner.account.clone();
+        tokio::task::spawn_blocking(move || {
+            let r = account.settings().and_then(|mut s| {
+                s.link_measured = m;
+                account.save_settings(&s)
+            });
+            if let Err(e) = r {
+                tracing::warn!(error = %e, "could not keep the link's measured speed");
+            }
+        });
+    }
+}
+
 async fn progress_ticker(inner: Weak<Inner>) {
     let mut every = tokio::time::interval(PROGRESS_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -244,6 +289,9 @@ async fn progress_ticker(inner: Weak<Inner>) {
                     tracing::warn!(job = id.0, error = %e, "could not renew the job's lease");
                 }
             }
+        }
+        if ticks % GOVERN_TICKS == 0 {
+            govern(&inner);
         }
         if inner.events.receiver_count() == 0 {
             continue;

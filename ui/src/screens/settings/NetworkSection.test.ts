@@ -46,6 +46,38 @@ describe("Settings → Network", () => {
     expect(screen.getByTestId("network-status")).toHaveTextContent("full speed");
   });
 
+  it("leaves half the link to others, says what was measured, and keeps full-speed hours", async () => {
+    let saved = { region: "sandbox", language: "en", speedLimit: 0, linkShare: 0, fullSpeedFrom: "", fullSpeedTo: "", linkMeasured: 0 };
+    const calls = backend({
+      get_settings: () => saved,
+      set_link_limits: (a?: Record<string, unknown>) => {
+        saved = { ...saved, linkShare: Number(a?.share), fullSpeedFrom: String(a?.fullSpeedFrom), fullSpeedTo: String(a?.fullSpeedTo), linkMeasured: 2_500_000 };
+        return saved;
+      },
+    });
+    render(App, { initialScreen: "settings" });
+    const mode = await screen.findByTestId("limit-mode");
+    await waitFor(() => expect(mode).toBeEnabled());
+    await fireEvent.change(mode, { target: { value: "half" } });
+    await waitFor(() => expect(calls.find((c) => c.cmd === "set_link_limits")?.args).toEqual({ share: 50, fullSpeedFrom: "", fullSpeedTo: "" }));
+    expect(screen.getByTestId("network-status")).toHaveTextContent("Uploads and downloads now leave half the link to others.");
+    expect(screen.getByTestId("link-measured")).toHaveTextContent("Measured link: 20.0 Mbit/s");
+    expect(screen.queryByTestId("speed-limit")).toBeNull();
+
+    expect(screen.getByTestId("full-speed-from")).toBeDisabled();
+    await fireEvent.click(screen.getByTestId("full-speed-hours"));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "set_link_limits").at(-1)?.args).toEqual({ share: 50, fullSpeedFrom: "19:00", fullSpeedTo: "07:00" }));
+    expect(screen.getByTestId("network-status")).toHaveTextContent("No limit from 19:00 to 07:00.");
+    await fireEvent.input(screen.getByTestId("full-speed-to"), { target: { value: "06:30" } });
+    await fireEvent.change(screen.getByTestId("full-speed-to"));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "set_link_limits").at(-1)?.args).toEqual({ share: 50, fullSpeedFrom: "19:00", fullSpeedTo: "06:30" }));
+
+    // Back to a rate: the share is off, the hours stay.
+    await fireEvent.change(mode, { target: { value: "rate" } });
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "set_link_limits").at(-1)?.args).toEqual({ share: 0, fullSpeedFrom: "19:00", fullSpeedTo: "06:30" }));
+    expect(screen.getByTestId("speed-limit")).toBeInTheDocument();
+  });
+
   it("shows the system's proxy, saves a manual one with its password, and never shows the password back", async () => {
     let saved: ProxyView = proxyView({ systemProxy: "http://office-proxy:8080" });
     const calls = backend({
