@@ -90,7 +90,7 @@ describe("Settings → Network", () => {
       },
     });
     render(App, { initialScreen: "settings" });
-    expect(await screen.findByTestId("proxy-system-now")).toHaveTextContent("Now: http://office-proxy:8080");
+    await waitFor(() => expect(screen.getByTestId("proxy-system-now")).toHaveTextContent("Now: http://office-proxy:8080"));
     await fireEvent.click(screen.getByTestId("proxy-mode-manual"));
     await fireEvent.input(screen.getByTestId("proxy-url"), { target: { value: "proxy.corp:3128" } });
     expect(screen.getByTestId("proxy-password")).toBeDisabled();
@@ -104,7 +104,7 @@ describe("Settings → Network", () => {
     });
     // The field is emptied; it says a password is stored.
     expect(screen.getByTestId("proxy-password")).toHaveValue("");
-    expect(screen.getByTestId("proxy-password")).toHaveAttribute("placeholder", "Stored in the keychain — type to replace");
+    expect(screen.getByTestId("proxy-password")).toHaveAttribute("placeholder", "Stored in the keychain");
     // Saving again with the field empty keeps it; "Forget" removes it.
     await fireEvent.click(screen.getByTestId("proxy-save"));
     await waitFor(() => expect(calls.filter((c) => c.cmd === "save_proxy").length).toBe(2));
@@ -121,7 +121,7 @@ describe("Settings → Network", () => {
       },
     });
     render(App, { initialScreen: "settings" });
-    await screen.findByTestId("proxy-system-now");
+    await waitFor(() => expect(screen.getByTestId("proxy-mode-manual")).toBeEnabled());
     await fireEvent.click(screen.getByTestId("proxy-mode-manual"));
     await fireEvent.input(screen.getByTestId("proxy-url"), { target: { value: "socks5://h:1080" } });
     await fireEvent.click(screen.getByTestId("proxy-save"));
