@@ -104,6 +104,17 @@ enum Command {
         /// files named like photos that are not images).
         #[arg(long)]
         leave_out_others: bool,
+        /// Start even when the doctor finds problems that would make the job fail.
+        #[arg(long)]
+        force: bool,
+    },
+    /// The dataset doctor: each photo's position and camera, and what in the folder would make a
+    /// job fail or come back poor (read from the photos' headers only), before any upload.
+    Doctor {
+        folder: PathBuf,
+        /// The job it is for: 2d, 3d or lidar (the kind the photos suit when left out).
+        #[arg(long)]
+        kind: Option<JobKind>,
     },
     /// The job history.
     Jobs,
@@ -309,8 +320,18 @@ async fn with_desk(desk: &Desk, command: Command, out: &Out) -> Result<(), Error
                 std::process::exit(2);
             }
         }
-        Command::Run { kind, folder, params, preset: preset_id, name, out: zip, outputs, leave_out_others } => {
+        Command::Run { kind, folder, params, preset: preset_id, name, out: zip, outputs, leave_out_others, force } => {
             let params = parameters(kind, &params, preset_id)?;
+            let report = desk.doctor(&folder, Some(kind)).await?;
+            if !out.json {
+                for f in report.findings.iter().filter(|f| f.severity != terradesk_core::doctor::Severity::Info) {
+                    eprintln!("{}: {}", severity_word(f.severity), f.message);
+                }
+            }
+            let errors: Vec<&str> = report.findings.iter().filter(|f| f.severity == terradesk_core::doctor::Severity::Error).map(|f| f.message.as_str()).collect();
+            if !errors.is_empty() && !force {
+                return Err(Error::DatasetProblems { summary: errors.join(" ") });
+            }
             if !out.json {
                 if let Ok(s) = desk.scan(&folder).await {
                     follow::say_others(&s, leave_out_others);
@@ -322,6 +343,13 @@ async fn with_desk(desk: &Desk, command: Command, out: &Out) -> Result<(), Error
                 eprintln!("Job {} \"{}\" ({}) from {}", view.job.id, view.job.name, kind.label(), view.job.dataset);
             }
             follow::finish(desk, view.job.id, zip, outputs, out).await?;
+        }
+        Command::Doctor { folder, kind } => {
+            let r = desk.doctor(&folder, kind).await?;
+            out.value(&r, &doctor_text(&r));
+            if r.worst() == Some(terradesk_core::doctor::Severity::Error) {
+                std::process::exit(3);
+            }
         }
         Command::Jobs => out.jobs(&desk.list()?),
         Command::Job { id } => out.detail(&desk.detail(id)?),
@@ -382,6 +410,45 @@ fn parameters(kind: JobKind, params: &[String], preset_id: Option<String>) -> Re
 }
 
 /// The SecretKey from standard input: typed at a prompt (not echoed), or piped by a script.
+fn severity_word(s: terradesk_core::doctor::Severity) -> &'static str {
+    match s {
+        terradesk_core::doctor::Severity::Error => "error",
+        terradesk_core::doctor::Severity::Warning => "warning",
+        terradesk_core::doctor::Severity::Info => "note",
+    }
+}
+
+/// The doctor's report for a terminal: the survey in a line, then each finding and its first files.
+fn doctor_text(r: &terradesk_core::doctor::DoctorReport) -> String {
+    let placed = r.photos.iter().filter(|p| p.has_position()).count();
+    let mut t = format!(
+        "{} photos ({} placed), camera {}, {} flight(s), {:.0} megapixels{}{}",
+        r.photos.len(),
+        placed,
+        if r.cameras.is_empty() { "unknown".to_string() } else { r.cameras.join(", ") },
+        r.flights,
+        r.megapixels,
+        r.suggested_kind.map(|k| format!("; suits a {}", k.label())).unwrap_or_default(),
+        r.upload_seconds.map(|s| format!("; upload about {} at the last measured speed", follow::human_secs(s))).unwrap_or_default(),
+    );
+    if r.findings.is_empty() {
+        t.push_str("\nNo problems found.");
+    }
+    for f in &r.findings {
+        t.push_str(&format!("\n{}: {}", severity_word(f.severity), f.message));
+        for name in f.files.iter().take(5) {
+            t.push_str(&format!("\n    {name}"));
+        }
+        if f.count as usize > 5 {
+            t.push_str(&format!("\n    … and {} more", f.count - 5));
+        }
+        for (k, v) in f.params.iter().filter(|_| f.code == terradesk_core::doctor::FindingCode::LidarIncomplete) {
+            t.push_str(&format!("\n    {k}: lacks {v}"));
+        }
+    }
+    t
+}
+
 fn read_secret() -> Result<SecretKey, Error> {
     read_password("SecretKey: ")
 }

@@ -24,7 +24,7 @@ fn photos(dir: &Path, n: usize) {
 
 fn lidar(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
-    for ext in ["LDR", "IMU", "RTK", "RTB", "CLC"] {
+    for ext in ["LDR", "IMU", "RTK", "RTB", "RTL", "RTS", "CLC", "CLI", "SIG"] {
         std::fs::write(dir.join(format!("DJI_20240101_0001.{ext}")), vec![3u8; 50_000]).unwrap();
     }
     photos(dir, 3);

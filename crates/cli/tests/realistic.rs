@@ -24,7 +24,7 @@ fn photos(dir: &Path, n: usize, size: usize) {
 
 fn lidar(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
-    for ext in ["LDR", "IMU", "RTK", "RTB", "CLC"] {
+    for ext in ["LDR", "IMU", "RTK", "RTB", "RTL", "RTS", "CLC", "CLI", "SIG"] {
         std::fs::write(dir.join(format!("DJI_20240101_0001.{ext}")), vec![3u8; 300_000]).unwrap();
     }
     photos(dir, 3, 20_000);
@@ -67,7 +67,7 @@ fn with_a_realistic_service_every_kind_finishes_with_one_server_job() {
         let folder = dir.path().join(format!("survey-{kind}"));
         if kind == "lidar" {
             lidar(&folder);
-            files += 8;
+            files += 12;
         } else {
             photos(&folder, 60, 30_000);
             files += 60;

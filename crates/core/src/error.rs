@@ -62,6 +62,7 @@ codes! {
     NotASurvey = "dataset.not_survey",
     FolderUnreadable = "dataset.unreadable",
     NoFiles = "dataset.empty",
+    DatasetProblems = "dataset.problems",
     TooFewPhotos = "dataset.too_few_photos",
     TooManyPhotos = "dataset.too_many_photos",
     NoLidar = "dataset.no_lidar",
@@ -175,6 +176,9 @@ pub enum Error {
     FolderUnreadable { path: String, reason: String },
     #[error("{path} has no files to upload{}.", if *skipped > 0 { format!(" ({skipped} skipped: hidden or system files)") } else { String::new() })]
     NoFiles { path: String, skipped: u32 },
+    /// The dataset doctor found what would make the job fail.
+    #[error("The survey has problems that would make the job fail: {summary} Fix them (see `terradesk doctor`), or start anyway with --force.")]
+    DatasetProblems { summary: String },
     #[error("A {} needs at least {min} photos; the folder has {photos}.", kind.label())]
     TooFewPhotos { kind: JobKind, photos: u32, min: u32 },
     #[error("A {} takes at most {max} photos; the folder has {photos}. Split the survey into several jobs.", kind.label())]
@@ -317,6 +321,7 @@ impl Error {
             Error::NotASurvey { .. } => C::NotASurvey,
             Error::FolderUnreadable { .. } => C::FolderUnreadable,
             Error::NoFiles { .. } => C::NoFiles,
+            Error::DatasetProblems { .. } => C::DatasetProblems,
             Error::TooFewPhotos { .. } => C::TooFewPhotos,
             Error::TooManyPhotos { .. } => C::TooManyPhotos,
             Error::NoLidar => C::NoLidar,

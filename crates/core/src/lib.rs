@@ -12,6 +12,7 @@ pub mod credentials;
 pub mod dataset;
 pub mod db;
 pub mod desk;
+pub mod doctor;
 pub mod error;
 pub mod hooks;
 pub mod jobs;
