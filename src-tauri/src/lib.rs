@@ -44,6 +44,7 @@ macro_rules! specta_builder {
                 account::delete_account,
                 account::test_connection,
                 jobs::scan_folder,
+                jobs::doctor,
                 jobs::pick_folder::<$runtime>,
                 jobs::param_schema,
                 jobs::validate_params,

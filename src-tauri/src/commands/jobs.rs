@@ -15,6 +15,14 @@ pub async fn scan_folder(desk: State<'_, Desk>, path: String) -> CmdResult<Datas
     Ok(desk.scan(std::path::Path::new(&path)).await?)
 }
 
+/// The dataset doctor on a folder for a job of `kind`: each photo's position and camera, and
+/// what would make the job fail or come back poor.
+#[tauri::command]
+#[specta::specta]
+pub async fn doctor(desk: State<'_, Desk>, path: String, kind: Option<terradesk_core::jobs::JobKind>) -> CmdResult<terradesk_core::doctor::DoctorReport> {
+    Ok(desk.doctor(std::path::Path::new(&path), kind).await?)
+}
+
 /// The native folder dialog, then the scan. `None` when the user cancels.
 #[tauri::command]
 #[specta::specta]

@@ -5,6 +5,7 @@
 
 import {
   commands,
+  type JobKind,
   type JobParameters,
   type JobId,
   type JobPlace,
@@ -39,6 +40,9 @@ export type {
   JobView,
   JsonValue,
   ParamSpec,
+  DoctorReport,
+  Finding,
+  FindingCode,
   ProxyMode,
   ProxySettings,
   ProxyView,
@@ -125,6 +129,8 @@ export const api = {
     call(() => commands.testConnection(region, accessKey, secretKey)),
 
   scanFolder: (path: string) => call(() => commands.scanFolder(path)),
+  /** The dataset doctor on a folder, for a job of `kind`. */
+  doctor: (path: string, kind: JobKind | null) => call(() => commands.doctor(path, kind)),
   pickFolder: () => call(() => commands.pickFolder(tr("dialog.chooseFolder"))),
   paramSchema: (kind: JobParameters["kind"]) => plain(() => commands.paramSchema(kind)),
   validateParams: (params: JobParameters) => plain(() => commands.validateParams(params)),

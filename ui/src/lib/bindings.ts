@@ -66,6 +66,18 @@ async scanFolder(path: string) : Promise<Result<DatasetSummary, UserError>> {
 }
 },
 /**
+ * The dataset doctor on a folder for a job of `kind`: each photo's position and camera, and
+ * what would make the job fail or come back poor.
+ */
+async doctor(path: string, kind: JobKind | null) : Promise<Result<DoctorReport, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("doctor", { path, kind }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * The native folder dialog, then the scan. `None` when the user cancels.
  */
 async pickFolder(title: string) : Promise<Result<DatasetSummary | null, UserError>> {
@@ -331,7 +343,7 @@ deskUpdate: "desk-update"
 
 /** user-defined constants **/
 
-export const CODES = {"errors":["auth.no_keys","auth.key_empty","auth.key_too_long","auth.key_spaces","auth.key_characters","auth.secret_missing","auth.keychain","auth.wrong_keys","auth.clock_skew","auth.storage_denied","net.unreachable","net.timeout","server.error","server.bad_answer","server.refused","server.not_found","server.rate_limited","job.limit_reached","job.params_refused","job.not_found","job.wrong_state","job.no_result","job.not_downloaded","job.unreadable","job.busy","job.changed","job.failed_on_server","dataset.not_found","dataset.not_a_folder","dataset.not_survey","dataset.unreadable","dataset.empty","dataset.too_few_photos","dataset.too_many_photos","dataset.no_lidar","dataset.lidar_too_large","upload.incomplete","upload.file_unreadable","upload.file_changing","params.invalid","params.unknown","params.bad_value","params.unknown_preset","params.preset_kind","params.unknown_kind","export.empty","download.failed","download.corrupt","download.no_url","disk.full","disk.io","disk.newer_database","path.not_allowed","app.open_failed","app.gone","app.unknown_language","input.unknown_region","input.bad_address","net.bad_proxy","input.bad_time","net.proxy_auth","sandbox.unavailable","cli.usage","cancelled","internal"],"notes":["note.created","note.retry_of","note.state_changed","note.resource_created","note.resource_found","note.uploading","note.uploaded","note.remote_job_created","note.remote_job_found","note.started","note.queued","note.server_status","note.server_failed","note.stopped","note.stopped_locally","note.downloading","note.downloaded","note.download_paused","note.exported"]} as const;
+export const CODES = {"errors":["auth.no_keys","auth.key_empty","auth.key_too_long","auth.key_spaces","auth.key_characters","auth.secret_missing","auth.keychain","auth.wrong_keys","auth.clock_skew","auth.storage_denied","net.unreachable","net.timeout","server.error","server.bad_answer","server.refused","server.not_found","server.rate_limited","job.limit_reached","job.params_refused","job.not_found","job.wrong_state","job.no_result","job.not_downloaded","job.unreadable","job.busy","job.changed","job.failed_on_server","dataset.not_found","dataset.not_a_folder","dataset.not_survey","dataset.unreadable","dataset.empty","dataset.problems","dataset.too_few_photos","dataset.too_many_photos","dataset.no_lidar","dataset.lidar_too_large","upload.incomplete","upload.file_unreadable","upload.file_changing","params.invalid","params.unknown","params.bad_value","params.unknown_preset","params.preset_kind","params.unknown_kind","export.empty","download.failed","download.corrupt","download.no_url","disk.full","disk.io","disk.newer_database","path.not_allowed","app.open_failed","app.gone","app.unknown_language","input.unknown_region","input.bad_address","net.bad_proxy","input.bad_time","net.proxy_auth","sandbox.unavailable","cli.usage","cancelled","internal"],"notes":["note.created","note.retry_of","note.state_changed","note.resource_created","note.resource_found","note.uploading","note.uploaded","note.remote_job_created","note.remote_job_found","note.started","note.queued","note.server_status","note.server_failed","note.stopped","note.stopped_locally","note.downloading","note.downloaded","note.download_paused","note.exported"]} as const;
 
 /** user-defined types **/
 
@@ -391,12 +403,28 @@ export type DeskEvent =
  */
 { kind: "ended"; data: { id: JobId; end: TaskEnd } } | { kind: "account"; data: AccountView }
 export type DeskUpdate = DeskEvent
+/**
+ * What the doctor found in a folder.
+ */
+export type DoctorReport = { photos: PhotoMeta[]; findings: Finding[]; flights: number; cameras: string[]; 
+/**
+ * Megapixels in all (DJI prices and limits jobs by them).
+ */
+megapixels: number; 
+/**
+ * The kind the photos suit: oblique ones a 3D model, straight-down ones a 2D map.
+ */
+suggestedKind: JobKind | null; 
+/**
+ * Seconds the upload should take at the link's last measured speed (none measured yet: none).
+ */
+uploadSeconds: number | null }
 export type DownloadReport = { folder: string; files: number; bytes: number; 
 /**
  * Already complete from an earlier run.
  */
 skippedExisting: number; refused: RefusedFile[] }
-export type ErrorCode = "auth.no_keys" | "auth.key_empty" | "auth.key_too_long" | "auth.key_spaces" | "auth.key_characters" | "auth.secret_missing" | "auth.keychain" | "auth.wrong_keys" | "auth.clock_skew" | "auth.storage_denied" | "net.unreachable" | "net.timeout" | "server.error" | "server.bad_answer" | "server.refused" | "server.not_found" | "server.rate_limited" | "job.limit_reached" | "job.params_refused" | "job.not_found" | "job.wrong_state" | "job.no_result" | "job.not_downloaded" | "job.unreadable" | "job.busy" | "job.changed" | "job.failed_on_server" | "dataset.not_found" | "dataset.not_a_folder" | "dataset.not_survey" | "dataset.unreadable" | "dataset.empty" | "dataset.too_few_photos" | "dataset.too_many_photos" | "dataset.no_lidar" | "dataset.lidar_too_large" | "upload.incomplete" | "upload.file_unreadable" | "upload.file_changing" | "params.invalid" | "params.unknown" | "params.bad_value" | "params.unknown_preset" | "params.preset_kind" | "params.unknown_kind" | "export.empty" | "download.failed" | "download.corrupt" | "download.no_url" | "disk.full" | "disk.io" | "disk.newer_database" | "path.not_allowed" | "app.open_failed" | "app.gone" | "app.unknown_language" | "input.unknown_region" | "input.bad_address" | "net.bad_proxy" | "input.bad_time" | "net.proxy_auth" | "sandbox.unavailable" | "cli.usage" | "cancelled" | "internal"
+export type ErrorCode = "auth.no_keys" | "auth.key_empty" | "auth.key_too_long" | "auth.key_spaces" | "auth.key_characters" | "auth.secret_missing" | "auth.keychain" | "auth.wrong_keys" | "auth.clock_skew" | "auth.storage_denied" | "net.unreachable" | "net.timeout" | "server.error" | "server.bad_answer" | "server.refused" | "server.not_found" | "server.rate_limited" | "job.limit_reached" | "job.params_refused" | "job.not_found" | "job.wrong_state" | "job.no_result" | "job.not_downloaded" | "job.unreadable" | "job.busy" | "job.changed" | "job.failed_on_server" | "dataset.not_found" | "dataset.not_a_folder" | "dataset.not_survey" | "dataset.unreadable" | "dataset.empty" | "dataset.problems" | "dataset.too_few_photos" | "dataset.too_many_photos" | "dataset.no_lidar" | "dataset.lidar_too_large" | "upload.incomplete" | "upload.file_unreadable" | "upload.file_changing" | "params.invalid" | "params.unknown" | "params.bad_value" | "params.unknown_preset" | "params.preset_kind" | "params.unknown_kind" | "export.empty" | "download.failed" | "download.corrupt" | "download.no_url" | "disk.full" | "disk.io" | "disk.newer_database" | "path.not_allowed" | "app.open_failed" | "app.gone" | "app.unknown_language" | "input.unknown_region" | "input.bad_address" | "net.bad_proxy" | "input.bad_time" | "net.proxy_auth" | "sandbox.unavailable" | "cli.usage" | "cancelled" | "internal"
 export type ExportReport = { path: string; entries: number; bytes: number; 
 /**
  * What was moved to fit the Terra layout: (from, to).
@@ -414,6 +442,67 @@ notDownloaded: string[] }
  * One field that does not validate, said next to the field.
  */
 export type FieldError = { key: string; message: string }
+export type Finding = { code: FindingCode; severity: Severity; 
+/**
+ * How many files it concerns, and the first [`FILES_SHOWN`] of them.
+ */
+count: number; files: string[]; 
+/**
+ * Facts the message needs (cameras, sizes, flights, the missing files of each scan …).
+ */
+params: Partial<{ [key in string]: string }>; 
+/**
+ * What happened and what to do, in English (the app translates from the code).
+ */
+message: string }
+/**
+ * What a finding is about; the app words it from the code and `params`.
+ */
+export type FindingCode = 
+/**
+ * Photos without a GPS position.
+ */
+"no_gps" | 
+/**
+ * Photos whose position is 0, 0 (a receiver without a fix).
+ */
+"gps_zero" | 
+/**
+ * Photos that are byte-for-byte copies of another.
+ */
+"duplicates" | 
+/**
+ * Photos from more than one camera.
+ */
+"several_cameras" | 
+/**
+ * Photos of more than one image size.
+ */
+"several_image_sizes" | 
+/**
+ * Photos from more than one flight (a gap in time or place).
+ */
+"several_flights" | 
+/**
+ * Oblique photos in a 2D map (a 3D model suits them).
+ */
+"oblique_for_2d" | 
+/**
+ * Only straight-down photos for a 3D model (a 2D map suits them).
+ */
+"nadir_for_3d" | 
+/**
+ * Files that are neither photos nor LiDAR data (they are uploaded as they are).
+ */
+"not_survey" | 
+/**
+ * LiDAR scans that lack some of their files.
+ */
+"lidar_incomplete" | 
+/**
+ * Photo headers that could not be read.
+ */
+"unreadable"
 export type JobAction = "pause_upload" | "resume_upload" | 
 /**
  * Go on with an unfinished job that nothing runs for.
@@ -583,6 +672,27 @@ requires: string | null }
  */
 export type Phase = "upload" | "download" | "export"
 /**
+ * One photo as the doctor sees it. Positions in degrees (WGS 84), altitudes in metres, angles in
+ * degrees (pitch −90: straight down).
+ */
+export type PhotoMeta = { name: string; size: number; lat: number | null; lon: number | null; absAlt: number | null; relAlt: number | null; gimbalPitch: number | null; gimbalYaw: number | null; make: string | null; model: string | null; serial: string | null; width: number | null; height: number | null; 
+/**
+ * EXIF DateTimeOriginal as written (`2026:01:26 13:50:17`, the camera's local time).
+ */
+taken: string | null; 
+/**
+ * RTK status (DJI: 50 fixed, 34 float, 16 single, 0 none) and its horizontal accuracy (m).
+ */
+rtkFlag: number | null; rtkStd: number | null; 
+/**
+ * Which flight it belongs to (1, 2 …), once the doctor has grouped the photos.
+ */
+flight: number; 
+/**
+ * Why the header could not be read, when it could not.
+ */
+unreadable: string | null }
+/**
  * A named starting point for the form.
  */
 export type Preset = { id: string; kind: JobKind; labelEn: string; labelZh: string; values: Partial<{ [key in string]: JsonValue }> }
@@ -726,6 +836,19 @@ linkMeasured: number;
  * How to reach the network (the proxy's password is in the keychain).
  */
 proxy: ProxySettings }
+export type Severity = 
+/**
+ * The job would fail or be wrong: fix it first.
+ */
+"error" | 
+/**
+ * The result may be poor or the job may fail: look before uploading.
+ */
+"warning" | 
+/**
+ * Worth knowing.
+ */
+"info"
 /**
  * Why a file is not part of the upload; the app words it from the code, `reason` is the English.
  */
