@@ -1,6 +1,7 @@
 // New job → the dataset doctor, in the built app: a folder of real DJI photo headers
 // (tests/data/p4m-mirafiori, padded to the photos' sizes) with a copy of one photo, one without
-// any metadata and one from another camera; each finding is shown with its files.
+// any metadata and one from another camera; each finding is shown with its files, and the photos
+// on a map drawn from their coordinates.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, openSync, closeSync, ftruncateSync, readFileSync, writeFileSync } from "node:fs";
@@ -49,6 +50,12 @@ test("New job shows the doctor's findings for a folder of real DJI photos", asyn
     assert.match(await dup.getText(), /1 photo\(s\) are copies of another photo/);
     assert.match(await b.$($t("finding-no_gps")).getText(), /have no GPS position/);
     assert.match(await b.$($t("finding-several_cameras")).getText(), /several cameras \(FC6360, FC7303\)/);
+    // The map: one point per placed photo (13; the stripped one has no position), outline, scale, north.
+    const map = await b.$($t("photo-map"));
+    await map.scrollIntoView({ block: "center" });
+    assert.equal((await b.$$($t("map-point"))).length, 13);
+    assert.ok(await b.$($t("map-outline")).isExisting(), "the survey's outline");
+    assert.match(await b.$($t("map-scale")).getText(), /\d+ (m|km)/);
     await screenshot(b, "new-job-doctor");
   });
 });

@@ -41,6 +41,7 @@ export type {
   JsonValue,
   ParamSpec,
   DoctorReport,
+  PhotoMeta,
   Finding,
   FindingCode,
   ProxyMode,

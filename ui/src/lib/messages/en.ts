@@ -123,6 +123,8 @@ export const en = {
   "doctor.summary": "{placed} of {photos} photos placed · {cameras} · {flights} flight(s) · {mp} megapixels",
   "doctor.upload": "Upload about {time} at the last measured speed.",
   "doctor.fine": "No problems found in the photos.",
+  "map.label": "Map of {n} photo positions",
+  "map.caption": "{n} photos where they were taken, coloured by flight; ringed in red: photos a finding names. Drawn from the photos' coordinates, no background map.",
   "doctor.files": "Which files ({n})",
   "doctor.severity.error": "Problem",
   "doctor.severity.warning": "Check",

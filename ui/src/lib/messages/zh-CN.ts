@@ -124,6 +124,8 @@ export const zhCN: Messages = {
   "doctor.summary": "{photos} 张照片中 {placed} 张有位置 · {cameras} · {flights} 个架次 · {mp} 百万像素",
   "doctor.upload": "按上次测得的速度，上传约需 {time}。",
   "doctor.fine": "照片中未发现问题。",
+  "map.label": "{n} 张照片位置的地图",
+  "map.caption": "{n} 张照片的拍摄位置，按架次着色；红圈：检查结果中提到的照片。仅按照片坐标绘制，无底图。",
   "doctor.files": "涉及的文件（{n}）",
   "doctor.severity.error": "问题",
   "doctor.severity.warning": "请检查",

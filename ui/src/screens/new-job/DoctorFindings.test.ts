@@ -16,7 +16,7 @@ const photo = (name: string, lat: number | null) => ({
 });
 
 const report: DoctorReport = {
-  photos: [photo("DJI_0010.JPG", 45.03), photo("DJI_0020.JPG", 45.03), photo("DJI_9999.JPG", null)],
+  photos: [photo("DJI_0010.JPG", 45.03), photo("DJI_0020.JPG", 45.031), photo("DJI_9999.JPG", null)],
   findings: [
     { code: "lidar_incomplete", severity: "error", count: 1, files: ["SCAN_0001.LDR"], params: { SCAN_0001: ".RTK" }, message: "(English)" },
     { code: "no_gps", severity: "warning", count: 1, files: ["DJI_9999.JPG"], params: { all: "false" }, message: "(English)" },
@@ -40,6 +40,11 @@ describe("New job → the doctor's findings", () => {
     expect(screen.getByTestId("finding-several_cameras")).toHaveTextContent("several cameras (FC6360, FC7303)");
     expect(screen.getByTestId("finding-files-no_gps")).toHaveTextContent("DJI_9999.JPG");
     expect(calls[0]).toEqual({ cmd: "doctor", args: { path: "/surveys/field-7", kind: "map2d" } });
+    // The map: a point per placed photo, the unplaced one not drawn; north arrow and scale bar.
+    const points = screen.getAllByTestId("map-point");
+    expect(points.map((p) => p.getAttribute("data-name"))).toEqual(["DJI_0010.JPG", "DJI_0020.JPG"]);
+    expect(screen.getByTestId("map-north")).toHaveTextContent("N");
+    expect(screen.getByTestId("map-scale")).toHaveTextContent(/\d+ (m|km)/);
 
     locale.set("zh-CN");
     await waitFor(() => expect(screen.getByTestId("finding-several_cameras")).toHaveTextContent("照片来自多台相机（FC6360, FC7303）"));
