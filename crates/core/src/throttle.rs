@@ -144,6 +144,8 @@ pub struct Governor {
     probe_until: Option<Instant>,
     next_probe: Option<Instant>,
     peak: f64,
+    /// The best speed of the transfers running at full speed now (kept as `measured` when they end).
+    free_peak: f64,
 }
 
 impl Governor {
@@ -151,7 +153,7 @@ impl Governor {
     /// measured again only after [`REPROBE`].
     pub fn new(policy: LimitPolicy, measured: u64) -> Governor {
         let next_probe = (measured > 0).then(|| Instant::now() + REPROBE);
-        Governor { policy, measured, probe_until: None, next_probe, peak: 0.0 }
+        Governor { policy, measured, probe_until: None, next_probe, peak: 0.0, free_peak: 0.0 }
     }
 
     /// Whether a measurement is under way (the limit lifted for it).
@@ -162,6 +164,19 @@ impl Governor {
     /// The rate now (0: none), given the minute of the local day, the transfers' speed (bytes per
     /// second, all together) and whether any runs. A measurement that ends updates `measured`.
     pub fn tick(&mut self, now: Instant, minute: u16, speed: f64, transferring: bool) -> u64 {
+        let rate = self.decide(now, minute, speed, transferring);
+        // Transfers at full speed measure the link too (the doctor's upload estimate uses it):
+        // when they end, their best speed is the link's.
+        if rate == 0 && transferring && !self.probing() {
+            self.free_peak = self.free_peak.max(speed);
+        } else if !transferring && self.free_peak > 0.0 {
+            self.measured = self.free_peak as u64;
+            self.free_peak = 0.0;
+        }
+        rate
+    }
+
+    fn decide(&mut self, now: Instant, minute: u16, speed: f64, transferring: bool) -> u64 {
         if self.policy.full_speed_at(minute) {
             return 0;
         }
@@ -345,6 +360,13 @@ mod tests {
         assert_eq!(g.tick(later - Duration::from_secs(1), 600, 1_250_000.0, true), 1_250_000);
         assert_eq!(g.tick(later, 600, 1_250_000.0, true), 0);
         assert_eq!(g.tick(later + PROBE, 600, 5_000_000.0, true), 2_500_000);
+        // Transfers at full speed measure the link as well, kept when they end.
+        let mut free = Governor::new(LimitPolicy::default(), 0);
+        assert_eq!(free.tick(t0, 600, 1_000_000.0, true), 0);
+        assert_eq!(free.tick(t0, 600, 3_000_000.0, true), 0);
+        assert_eq!(free.measured, 0, "not while they run");
+        free.tick(t0, 600, 0.0, false);
+        assert_eq!(free.measured, 3_000_000);
         // A known link is halved at once after a restart.
         let mut g = Governor::new(LimitPolicy { share: 50, ..Default::default() }, 4_000_000);
         assert_eq!(g.tick(t0, 600, 0.0, true), 2_000_000);
