@@ -127,10 +127,19 @@ impl Machine {
     /// another hand (a stop) is read, not overwritten.
     async fn advance_inner(&self, id: JobId) -> Result<JobRecord> {
         let mut budget = self.opts.transient.budget();
+        let mut at_last_trouble: Option<i64> = None;
         loop {
             match self.steps(id).await {
                 Err(Error::JobChanged { .. }) => continue,
                 Err(e) if e.is_transient() => {
+                    // The budget is for trouble in a row: a job that moved on since the last
+                    // (a step done, a status read) starts a new one, so a job of hours is not
+                    // failed by a few brief outages spread over its life.
+                    let revision = self.store.get(id).ok().map(|j| j.revision);
+                    if at_last_trouble.is_some() && revision != at_last_trouble {
+                        budget = self.opts.transient.budget();
+                    }
+                    at_last_trouble = revision;
                     tracing::warn!(error = %e, "transient trouble; trying the step again");
                     if !budget.wait().await {
                         return Err(e);
