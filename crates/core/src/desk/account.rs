@@ -107,7 +107,7 @@ impl Desk {
         let rate = {
             let mut g = self.inner.governor.lock().unwrap();
             g.policy = crate::throttle::LimitPolicy::from_settings(&s);
-            let transferring = self.inner.runner.progress().iter().any(|(_, p)| matches!(p.phase, Some(crate::progress::Phase::Upload | crate::progress::Phase::Download)));
+            let (_, transferring) = super::transfers(&self.inner);
             g.tick(std::time::Instant::now(), super::minute_of_day(), 0.0, transferring)
         };
         self.inner.limit.set(rate);

@@ -244,16 +244,22 @@ pub(crate) fn minute_of_day() -> u16 {
     (t.hour() * 60 + t.minute()) as u16
 }
 
+/// The uploads' and downloads' speed together (bytes per second), and whether any runs.
+fn transfers(inner: &Inner) -> (f64, bool) {
+    let running = inner.runner.progress();
+    let mut t = running.iter().filter(|(_, p)| matches!(p.phase, Some(crate::progress::Phase::Upload | crate::progress::Phase::Download))).peekable();
+    let any = t.peek().is_some();
+    (t.map(|(_, p)| p.speed).sum(), any)
+}
+
 /// Set the limit in force now (the full-speed hours begin or end, a share of the link is measured
 /// or applied); keep a new measurement of the link in the settings.
 fn govern(inner: &Inner) {
-    let running = inner.runner.progress();
-    let transfers: Vec<_> = running.iter().filter(|(_, p)| matches!(p.phase, Some(crate::progress::Phase::Upload | crate::progress::Phase::Download))).collect();
-    let speed: f64 = transfers.iter().map(|(_, p)| p.speed).sum();
+    let (speed, transferring) = transfers(inner);
     let (rate, measured) = {
         let mut g = inner.governor.lock().unwrap();
         let before = g.measured;
-        let rate = g.tick(std::time::Instant::now(), minute_of_day(), speed, !transfers.is_empty());
+        let rate = g.tick(std::time::Instant::now(), minute_of_day(), speed, transferring);
         (rate, (g.measured != before).then_some(g.measured))
     };
     if rate != inner.limit.rate() {
