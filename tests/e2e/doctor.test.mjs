@@ -1,20 +1,34 @@
 // New job → the dataset doctor, in the built app: a folder of real DJI photo headers
 // (tests/data/p4m-mirafiori, padded to the photos' sizes) with a copy of one photo, one without
 // any metadata and one from another camera; each finding is shown with its files, and the photos
-// on a map drawn from their coordinates.
+// on a map drawn from their coordinates. Three photos left out on the map make a job of the rest.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, openSync, closeSync, ftruncateSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { startDriver, freshDataDir, screenshot } from "./driver.mjs";
-import { $t, dropFolders, go, sandboxDataDir, withSession } from "./helpers.mjs";
+import { $t, cli, currentJobId, dropFolders, go, sandboxDataDir, scrollTo, waitForState, withSession } from "./helpers.mjs";
 
 const dataDir = sandboxDataDir("doctor");
 let driver;
+let sandbox;
+let url;
 before(async () => {
-  driver = await startDriver({ env: { TERRADESK_DATA_DIR: dataDir } });
+  // A sandbox of its own, to count what reached the server.
+  sandbox = spawn(cli, ["sandbox", "--port", "0", "--json", "--job-duration", "2"], { stdio: ["ignore", "pipe", "inherit"] });
+  const first = await new Promise((resolve, reject) => {
+    createInterface({ input: sandbox.stdout }).once("line", resolve);
+    sandbox.once("exit", (code) => reject(new Error(`the sandbox exited (${code})`)));
+  });
+  url = JSON.parse(first).url;
+  driver = await startDriver({ env: { TERRADESK_DATA_DIR: dataDir, TERRADESK_SANDBOX_URL: url } });
 });
-after(() => driver?.stop());
+after(() => {
+  driver?.stop();
+  sandbox?.kill();
+});
 
 function realSurvey() {
   const src = path.resolve("tests/data/p4m-mirafiori");
@@ -57,5 +71,62 @@ test("New job shows the doctor's findings for a folder of real DJI photos", asyn
     assert.ok(await b.$($t("map-outline")).isExisting(), "the survey's outline");
     assert.match(await b.$($t("map-scale")).getText(), /\d+ (m|km)/);
     await screenshot(b, "new-job-doctor");
+  });
+});
+
+test("three photos left out on the map make a job of the rest, and the job says what was left out", async () => {
+  const folder = realSurvey();
+  await withSession(driver, dataDir, "doctor-leave-out", async (b) => {
+    await go(b, "new-job");
+    await dropFolders(b, folder);
+    await (await b.$($t("doctor-summary"))).waitForDisplayed({ timeout: 20000 });
+    assert.equal(await b.$($t("summary-files")).getText(), "14");
+    const map = await b.$($t("photo-map"));
+    await map.scrollIntoView({ block: "center" });
+    // Three photos at distinct places (not the copy, drawn on its original).
+    const names = (await b.execute(() => [...document.querySelectorAll('[data-testid="map-point"]')].map((c) => c.getAttribute("data-name"))))
+      .filter((n) => !n.startsWith("DJI_0030"))
+      .slice(0, 3);
+    for (const name of names) {
+      const point = await b.$(`[data-testid="map-point"][data-name="${name}"]`);
+      // The first click after the page settles can be lost: click until the point says so.
+      await b.waitUntil(
+        async () => {
+          if ((await point.getAttribute("data-left-out")) === "true") return true;
+          await point.click();
+          await b.pause(200);
+          return (await point.getAttribute("data-left-out")) === "true";
+        },
+        { timeout: 10000, timeoutMsg: `${name} was not left out by a click` },
+      );
+    }
+    const leftOut = await b.$($t("left-out-summary"));
+    await leftOut.waitForDisplayed({ timeout: 5000 });
+    assert.match(await leftOut.getText(), /^3 photo\(s\) left out of the job/);
+    assert.equal(await b.$($t("summary-files")).getText(), "11", "the upload counts the rest");
+    // The doctor asked again for the rest: its summary still counts every photo; the three are drawn hollow.
+    await b.waitUntil(async () => (await b.$$('[data-testid="map-point"][data-left-out="true"]')).length === 3, { timeout: 10000 });
+    await scrollTo(b, $t("photo-map"), "center");
+    await screenshot(b, "new-job-left-out");
+
+    const start = await b.$($t("start-job"));
+    await start.scrollIntoView({ block: "center" });
+    await start.waitForEnabled({ timeout: 10000 });
+    await start.click();
+    const id = await currentJobId(b);
+    const says = await b.$($t("job-left-out-summary"));
+    await says.waitForDisplayed({ timeout: 10000 });
+    assert.match(await says.getText(), /3 photo\(s\) you left out on New job/);
+    await waitForState(b, "finished", 120000);
+    await scrollTo(b, $t("job-page"), "start");
+    await screenshot(b, "job-left-out");
+
+    // The server holds the eleven others, each once, and none of the three.
+    const stats = await (await fetch(`${url}/sandbox/stats`)).json();
+    const registered = Object.keys(stats.registrations).map((k) => k.split("/").slice(1).join("/"));
+    assert.equal(registered.length, 11, JSON.stringify(registered));
+    for (const n of names) assert.ok(!registered.includes(n), `${n} was left out`);
+    assert.ok(Object.values(stats.registrations).every((c) => c === 1));
+    assert.ok(id > 0);
   });
 });

@@ -104,6 +104,8 @@ enum Command {
         /// files named like photos that are not images).
         #[arg(long)]
         leave_out_others: bool,
+        #[command(flatten)]
+        leave: LeaveOut,
         /// Start even when the doctor finds problems that would make the job fail.
         #[arg(long)]
         force: bool,
@@ -115,6 +117,11 @@ enum Command {
         /// The job it is for: 2d, 3d or lidar (the kind the photos suit when left out).
         #[arg(long)]
         kind: Option<JobKind>,
+        /// Examine the folder without its other files (as `run --leave-out-others` uploads it).
+        #[arg(long)]
+        leave_out_others: bool,
+        #[command(flatten)]
+        leave: LeaveOut,
     },
     /// The job history.
     Jobs,
@@ -157,6 +164,33 @@ enum Command {
     Params { kind: JobKind },
     /// Run the local TerraAPI + S3 sandbox.
     Sandbox(sandbox::SandboxArgs),
+}
+
+/// Files to leave out of a job (nothing moves on disk).
+#[derive(clap::Args, Default)]
+struct LeaveOut {
+    /// A file to leave out, by its name in the folder (`DJI_0042.JPG`, `flight2/DJI_0001.JPG`);
+    /// repeat for more.
+    #[arg(long = "leave-out", value_name = "NAME")]
+    names: Vec<String>,
+    /// A file listing the files to leave out, one name per line (`-`: standard input).
+    #[arg(long = "leave-out-from", value_name = "FILE")]
+    from: Option<PathBuf>,
+}
+
+impl LeaveOut {
+    fn names(&self) -> Result<Vec<String>, Error> {
+        let mut names = self.names.clone();
+        if let Some(path) = &self.from {
+            let text = if path.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin()).map_err(|e| Error::storage("read the list of files to leave out", path, e))?
+            } else {
+                std::fs::read_to_string(path).map_err(|e| Error::storage("read the list of files to leave out", path, e))?
+            };
+            names.extend(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from));
+        }
+        Ok(names)
+    }
 }
 
 #[derive(Subcommand)]
@@ -320,9 +354,10 @@ async fn with_desk(desk: &Desk, command: Command, out: &Out) -> Result<(), Error
                 std::process::exit(2);
             }
         }
-        Command::Run { kind, folder, params, preset: preset_id, name, out: zip, outputs, leave_out_others, force } => {
+        Command::Run { kind, folder, params, preset: preset_id, name, out: zip, outputs, leave_out_others, leave, force } => {
             let params = parameters(kind, &params, preset_id)?;
-            let report = desk.doctor(&folder, Some(kind)).await?;
+            let opts = terradesk_core::jobs::StartOptions { leave_out_others, left_out: leave.names()? };
+            let report = desk.doctor(&folder, Some(kind), &opts).await?;
             if !out.json {
                 for f in report.findings.iter().filter(|f| f.severity != terradesk_core::doctor::Severity::Info) {
                     eprintln!("{}: {}", severity_word(f.severity), f.message);
@@ -337,15 +372,18 @@ async fn with_desk(desk: &Desk, command: Command, out: &Out) -> Result<(), Error
                     follow::say_others(&s, leave_out_others);
                 }
             }
-            let opts = terradesk_core::jobs::StartOptions { leave_out_others };
+            if report.left_out_files > 0 && !out.json {
+                eprintln!("Leaving out {} file(s) ({}); uploading {} ({}).", report.left_out_files, human_bytes(report.left_out_bytes), report.upload_files, human_bytes(report.upload_bytes));
+            }
             let view = desk.start_job_with(name.as_deref().unwrap_or(""), &folder, &params, &opts).await?;
             if !out.json {
                 eprintln!("Job {} \"{}\" ({}) from {}", view.job.id, view.job.name, kind.label(), view.job.dataset);
             }
             follow::finish(desk, view.job.id, zip, outputs, out).await?;
         }
-        Command::Doctor { folder, kind } => {
-            let r = desk.doctor(&folder, kind).await?;
+        Command::Doctor { folder, kind, leave_out_others, leave } => {
+            let opts = terradesk_core::jobs::StartOptions { leave_out_others, left_out: leave.names()? };
+            let r = desk.doctor(&folder, kind, &opts).await?;
             out.value(&r, &doctor_text(&r));
             if r.worst() == Some(terradesk_core::doctor::Severity::Error) {
                 std::process::exit(3);

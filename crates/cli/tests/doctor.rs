@@ -84,3 +84,44 @@ fn the_doctor_lists_each_photo_and_every_planted_problem_and_run_follows_it() {
     assert!(said.contains("dataset.problems") && said.contains("--force"), "{said}");
     assert_eq!(sb.stats()["inputResources"], before["inputResources"], "nothing was created or sent");
 }
+
+#[test]
+fn photos_left_out_by_name_or_from_a_list_are_judged_apart_and_not_uploaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("survey");
+    survey(&folder);
+    let data = dir.path().join("data");
+    let out = terradesk()
+        .env("TERRADESK_DATA_DIR", &data)
+        .args(["doctor", "--json", "--leave-out", "DJI_0030 (1).JPG", "--leave-out", "DJI_0999.JPG"])
+        .arg(&folder)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = r["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert!(!codes.contains(&"duplicates") && !codes.contains(&"no_gps"), "{codes:?}");
+    assert!(codes.contains(&"several_cameras"), "{codes:?}");
+    assert_eq!((r["uploadFiles"].as_u64(), r["leftOutFiles"].as_u64()), (Some(10), Some(2)));
+    let marked: Vec<&str> = r["photos"].as_array().unwrap().iter().filter(|p| p["leftOut"] == true).map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(marked.len(), 2, "{marked:?}");
+
+    // `run --leave-out-from`: a list, one name per line; the job uploads the ten others.
+    let list = dir.path().join("leave-out.txt");
+    std::fs::write(&list, "DJI_0030 (1).JPG\n\nDJI_0050.JPG\n").unwrap();
+    let sb = common::sandbox(&[]);
+    let ok = sb.cli(&data).args(["run", "--kind", "2d", "--leave-out-from"]).arg(&list).arg(&folder).output().unwrap();
+    let err = String::from_utf8_lossy(&ok.stderr);
+    assert!(ok.status.success(), "{err}");
+    assert!(err.contains("Leaving out 2 file(s)") && err.contains("uploading 10"), "{err}");
+    assert!(!err.contains("several cameras") && !err.contains("2 cameras"), "the other camera's photo is left out: {err}");
+    let st = sb.stats();
+    let names: Vec<String> = st["registrations"].as_object().unwrap().keys().map(|k| k.split_once('/').unwrap().1.to_string()).collect();
+    assert_eq!(names.len(), 10, "{names:?}");
+    assert!(!names.iter().any(|n| n == "DJI_0030 (1).JPG" || n == "DJI_0050.JPG"), "{names:?}");
+
+    // A list that cannot be read is said, and nothing starts.
+    let bad = sb.cli(&data).args(["run", "--kind", "2d", "--leave-out-from"]).arg(dir.path().join("missing.txt")).arg(&folder).output().unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("missing.txt"), "{}", String::from_utf8_lossy(&bad.stderr));
+}

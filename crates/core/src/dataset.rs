@@ -22,7 +22,7 @@ impl FileKind {
         let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
         match ext.as_str() {
             "jpg" | "jpeg" | "dng" | "heic" | "heif" | "tif" | "tiff" => FileKind::Photo,
-            "ldr" | "imu" | "rtk" | "rtb" | "rtl" | "rts" | "clc" | "cli" | "sig" | "las" | "laz" | "lpc" => FileKind::Lidar,
+            "ldr" | "imu" | "rtk" | "rtb" | "rtl" | "rts" | "clc" | "cli" | "sig" | "ldrt" | "rpt" | "rpos" | "las" | "laz" | "lpc" => FileKind::Lidar,
             _ => FileKind::Other,
         }
     }
@@ -108,9 +108,19 @@ impl Dataset {
     }
 
     /// The dataset without its other files (for a job that leaves them out).
-    pub fn without_others(&self) -> Dataset {
-        let files: Vec<DatasetFile> = self.files.iter().filter(|f| f.kind != FileKind::Other).cloned().collect();
-        Dataset { total_bytes: files.iter().map(|f| f.size).sum(), files, ..self.clone() }
+    pub fn without_others(self) -> Dataset {
+        self.without(|f| f.kind == FileKind::Other)
+    }
+
+    /// The dataset without the files `leave` picks (nothing moves on disk); its counts follow.
+    pub fn without(mut self, leave: impl Fn(&DatasetFile) -> bool) -> Dataset {
+        self.files.retain(|f| !leave(f));
+        self.total_bytes = self.files.iter().map(|f| f.size).sum();
+        self.photos = self.files.iter().filter(|f| f.kind == FileKind::Photo).count() as u32;
+        self.lidar_files = self.files.iter().filter(|f| f.kind == FileKind::Lidar).count() as u32;
+        // Which photos lacked EXIF is not kept per file: at most what remains.
+        self.photos_without_exif = self.photos_without_exif.min(self.photos);
+        self
     }
 }
 

@@ -98,6 +98,8 @@ const MIGRATIONS: &[&str] = &[
     // 6: jobs that leave out the folder's other files; the result's outputs as listed at download.
     "ALTER TABLE jobs ADD COLUMN leave_out_others INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE jobs ADD COLUMN result_outputs TEXT;",
+    // 7: files the user left out of a job (a JSON list of names in its folder).
+    "ALTER TABLE jobs ADD COLUMN left_out TEXT NOT NULL DEFAULT '[]';",
 ];
 
 /// A shared connection; every call takes the lock for one short transaction.

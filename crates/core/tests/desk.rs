@@ -240,7 +240,7 @@ async fn files_that_are_not_photos_are_named_and_left_out_when_asked() {
     let others: Vec<(&str, bool)> = s.others.iter().map(|o| (o.name.as_str(), o.not_an_image)).collect();
     assert_eq!(others, [("DJI_9999.JPG", true), ("LICENSE", false), ("flight-log.csv", false)]);
 
-    let opts = terradesk_core::jobs::StartOptions { leave_out_others: true };
+    let opts = terradesk_core::jobs::StartOptions { leave_out_others: true, ..Default::default() };
     let v = desk.start_job_with("lean", &folder, &JobParameters::new(JobKind::Map2d), &opts).await.unwrap();
     assert!(v.job.leave_out_others);
     let TaskOutput::Job(j) = wait(&desk, v.job.id).await.unwrap() else { panic!() };
@@ -260,6 +260,55 @@ async fn files_that_are_not_photos_are_named_and_left_out_when_asked() {
     let TaskOutput::Job(j) = wait(&desk, v.job.id).await.unwrap() else { panic!() };
     let names = registered(&stats(&sb).await, j.resource_uuid.as_deref().unwrap());
     assert_eq!(names.len(), 15, "{names:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn photos_left_out_are_not_uploaded_and_the_doctor_judges_the_rest() {
+    let sb = sandbox(SandboxConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("survey");
+    photos(&folder, 12);
+    // A copy of a photo, as from an SD card copied twice.
+    std::fs::copy(folder.join("DJI_0003.JPG"), folder.join("DJI_0003 (1).JPG")).unwrap();
+    let desk = desk(&dir.path().join("data"), &sb, Arc::new(NoHooks)).await;
+    let kind = Some(JobKind::Map2d);
+    let all = desk.doctor(&folder, kind, &Default::default()).await.unwrap();
+    let dup = all.findings.iter().find(|f| f.code == terradesk_core::doctor::FindingCode::Duplicates).expect("the copy is found");
+    assert_eq!(dup.files, ["DJI_0003 (1).JPG"]);
+    assert_eq!((all.upload_files, all.left_out_files, all.photos.len()), (13, 0, 13));
+
+    // Leave the copy and two more out: the doctor judges the ten photos the job would upload,
+    // and still reports the three (marked) for the map.
+    let left: Vec<String> = ["DJI_0003 (1).JPG", "DJI_0000.JPG", "DJI_0011.JPG"].map(String::from).to_vec();
+    let opts = terradesk_core::jobs::StartOptions { left_out: left.clone(), ..Default::default() };
+    let some = desk.doctor(&folder, kind, &opts).await.unwrap();
+    assert!(some.findings.iter().all(|f| f.code != terradesk_core::doctor::FindingCode::Duplicates), "{:?}", some.findings);
+    assert_eq!((some.upload_files, some.left_out_files), (10, 3));
+    assert_eq!(some.upload_bytes + some.left_out_bytes, all.upload_bytes);
+    let mut marked: Vec<&str> = some.photos.iter().filter(|p| p.left_out).map(|p| p.name.as_str()).collect();
+    marked.sort();
+    assert_eq!(marked, ["DJI_0000.JPG", "DJI_0003 (1).JPG", "DJI_0011.JPG"]);
+    assert_eq!(some.photos.len(), 13);
+
+    let v = desk.start_job_with("ten", &folder, &JobParameters::new(JobKind::Map2d), &opts).await.unwrap();
+    assert_eq!(v.job.left_out, left, "the job says what was left out");
+    let TaskOutput::Job(j) = wait(&desk, v.job.id).await.unwrap() else { panic!() };
+    assert_eq!(j.state, JobState::Finished);
+    let st = stats(&sb).await;
+    let resource = j.resource_uuid.clone().unwrap();
+    let mut names: Vec<String> = st["registrations"].as_object().unwrap().keys().filter_map(|k| k.strip_prefix(&format!("{resource}/")).map(str::to_string)).collect();
+    names.sort();
+    assert_eq!(names.len(), 10, "{names:?}");
+    assert!(names.iter().all(|n| !left.contains(n)), "{names:?}");
+    // Kept on the record (a resumed upload sends the same subset) and read back after a restart.
+    drop(desk);
+    let desk = self::desk(&dir.path().join("data"), &sb, Arc::new(NoHooks)).await;
+    assert_eq!(desk.view(j.id).unwrap().job.left_out, left);
+
+    // Leaving every photo out is refused before anything is created.
+    let every: Vec<String> = all.photos.iter().map(|p| p.name.clone()).collect();
+    let e = desk.start_job_with("none", &folder, &JobParameters::new(JobKind::Map2d), &terradesk_core::jobs::StartOptions { left_out: every, ..Default::default() }).await.unwrap_err();
+    assert!(e.code().as_str().starts_with("dataset."), "{e:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -19,8 +19,13 @@ pub async fn scan_folder(desk: State<'_, Desk>, path: String) -> CmdResult<Datas
 /// what would make the job fail or come back poor.
 #[tauri::command]
 #[specta::specta]
-pub async fn doctor(desk: State<'_, Desk>, path: String, kind: Option<terradesk_core::jobs::JobKind>) -> CmdResult<terradesk_core::doctor::DoctorReport> {
-    Ok(desk.doctor(std::path::Path::new(&path), kind).await?)
+pub async fn doctor(
+    desk: State<'_, Desk>,
+    path: String,
+    kind: Option<terradesk_core::jobs::JobKind>,
+    options: terradesk_core::jobs::StartOptions,
+) -> CmdResult<terradesk_core::doctor::DoctorReport> {
+    Ok(desk.doctor(std::path::Path::new(&path), kind, &options).await?)
 }
 
 /// The native folder dialog, then the scan. `None` when the user cancels.

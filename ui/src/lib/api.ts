@@ -131,7 +131,7 @@ export const api = {
 
   scanFolder: (path: string) => call(() => commands.scanFolder(path)),
   /** The dataset doctor on a folder, for a job of `kind`. */
-  doctor: (path: string, kind: JobKind | null) => call(() => commands.doctor(path, kind)),
+  doctor: (path: string, kind: JobKind | null, options: StartOptions) => call(() => commands.doctor(path, kind, options)),
   pickFolder: () => call(() => commands.pickFolder(tr("dialog.chooseFolder"))),
   paramSchema: (kind: JobParameters["kind"]) => plain(() => commands.paramSchema(kind)),
   validateParams: (params: JobParameters) => plain(() => commands.validateParams(params)),

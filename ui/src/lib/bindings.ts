@@ -69,9 +69,9 @@ async scanFolder(path: string) : Promise<Result<DatasetSummary, UserError>> {
  * The dataset doctor on a folder for a job of `kind`: each photo's position and camera, and
  * what would make the job fail or come back poor.
  */
-async doctor(path: string, kind: JobKind | null) : Promise<Result<DoctorReport, UserError>> {
+async doctor(path: string, kind: JobKind | null, options: StartOptions) : Promise<Result<DoctorReport, UserError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("doctor", { path, kind }) };
+    return { status: "ok", data: await TAURI_INVOKE("doctor", { path, kind, options }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -418,7 +418,15 @@ suggestedKind: JobKind | null;
 /**
  * Seconds the upload should take at the link's last measured speed (none measured yet: none).
  */
-uploadSeconds: number | null }
+uploadSeconds: number | null; 
+/**
+ * What the job uploads: files and bytes (the folder's, less what is left out).
+ */
+uploadFiles: number; uploadBytes: number; 
+/**
+ * Files left out of the job (photos the user left out, other files when they are left out).
+ */
+leftOutFiles: number; leftOutBytes: number }
 export type DownloadReport = { folder: string; files: number; bytes: number; 
 /**
  * Already complete from an earlier run.
@@ -444,7 +452,8 @@ notDownloaded: string[] }
 export type FieldError = { key: string; message: string }
 export type Finding = { code: FindingCode; severity: Severity; 
 /**
- * How many files it concerns, and the first [`FILES_SHOWN`] of them.
+ * How many files it concerns, and all of them (the app draws them a page at a time, and can
+ * leave them all out of the job).
  */
 count: number; files: string[]; 
 /**
@@ -594,7 +603,11 @@ leaveOutOthers: boolean;
  * The result's top-level outputs, as listed when it was downloaded (to tell what was not
  * downloaded from what the result lacks).
  */
-resultOutputs: string[] | null; createdAt: number; updatedAt: number }
+resultOutputs: string[] | null; 
+/**
+ * Files the user left out of the job (names in the folder).
+ */
+leftOut: string[]; createdAt: number; updatedAt: number }
 /**
  * Where a job stands, locally and on the server.
  */
@@ -691,7 +704,11 @@ flight: number;
 /**
  * Why the header could not be read, when it could not.
  */
-unreadable: string | null }
+unreadable: string | null; 
+/**
+ * The user left it out of the job (the findings are of the other photos).
+ */
+leftOut?: boolean }
 /**
  * A named starting point for the form.
  */
@@ -866,7 +883,12 @@ export type StartOptions = {
  * Upload only photos and LiDAR files (not notes, spreadsheets, licences, files that are not
  * images though named like photos).
  */
-leaveOutOthers: boolean }
+leaveOutOthers: boolean; 
+/**
+ * Files the user left out of the job (names relative to the folder, as the dataset names
+ * them); nothing is moved on disk.
+ */
+leftOut: string[] }
 export type Step = { id: StepId; status: StepStatus }
 export type StepId = "upload" | "queue" | "processing" | "download" | "export"
 export type StepStatus = "done" | 

@@ -11,6 +11,7 @@ import {
   type JobView,
   type JsonValue,
   type Preset,
+  type StartOptions,
 } from "./api";
 import { baseName } from "./format";
 import { applyView } from "./jobs-store";
@@ -23,15 +24,35 @@ export type DatasetEntry = {
   error: AppError | null;
   /** Upload only its photos and LiDAR files (the user left the other files out). */
   leaveOut: boolean;
+  /** Photos the user left out (on the map or from a finding), by name, with their sizes. */
+  leftOut: Record<string, number>;
 };
 
-/** What a folder's job will upload: all its files, or without the others when left out. */
+/** What a folder's job will upload: all its files, less the others when left out, less the
+ * photos left out (photos are never among the others). */
 export function uploadSize(entry: DatasetEntry): { files: number; bytes: number } {
   const s = entry.summary;
   if (!s) return { files: 0, bytes: 0 };
+  const photos = Object.values(entry.leftOut);
+  const photoBytes = photos.reduce((n, b) => n + b, 0);
   return entry.leaveOut
-    ? { files: s.fileCount - s.otherCount, bytes: s.totalBytes - s.otherBytes }
-    : { files: s.fileCount, bytes: s.totalBytes };
+    ? { files: s.fileCount - s.otherCount - photos.length, bytes: s.totalBytes - s.otherBytes - photoBytes }
+    : { files: s.fileCount - photos.length, bytes: s.totalBytes - photoBytes };
+}
+
+/** Leave `photos` out of the folder's job, or (`leave` false) put them back. */
+export function setLeftOut(entry: DatasetEntry, photos: { name: string; size: number }[], leave: boolean): void {
+  const next = { ...entry.leftOut };
+  for (const p of photos) {
+    if (leave) next[p.name] = p.size;
+    else delete next[p.name];
+  }
+  entry.leftOut = next;
+}
+
+/** What a folder's job is started with. */
+export function startOptions(entry: DatasetEntry): StartOptions {
+  return { leaveOutOthers: entry.leaveOut, leftOut: Object.keys(entry.leftOut).sort() };
 }
 
 /** Why a folder does not fit a kind (empty when it fits). */
@@ -83,7 +104,7 @@ export class NewJobDraft {
 
   private async scan(path: string): Promise<void> {
     const key = nextKey++;
-    this.datasets.push({ key, path, status: "scanning", summary: null, error: null, leaveOut: false });
+    this.datasets.push({ key, path, status: "scanning", summary: null, error: null, leaveOut: false, leftOut: {} });
     const result = await api.scanFolder(path);
     const entry = this.datasets.find((d) => d.key === key);
     if (!entry) return; // removed meanwhile
@@ -121,7 +142,7 @@ export class NewJobDraft {
     const summary = result.data;
     if (!summary) return; // cancelled
     if (this.datasets.some((d) => d.summary?.root === summary.root)) return;
-    const entry: DatasetEntry = { key: nextKey++, path: summary.root, status: "ready", summary, error: null, leaveOut: false };
+    const entry: DatasetEntry = { key: nextKey++, path: summary.root, status: "ready", summary, error: null, leaveOut: false, leftOut: {} };
     this.datasets.push(entry);
     this.suggest();
   }
@@ -197,7 +218,7 @@ export async function startJobs(d: NewJobDraft): Promise<StartOutcome> {
   for (const entry of [...d.ready]) {
     const summary = entry.summary!;
     const name = many ? summary.name : d.effectiveName.trim() || summary.name;
-    const result = await api.startJob(name, summary.root, params, { leaveOutOthers: entry.leaveOut });
+    const result = await api.startJob(name, summary.root, params, startOptions(entry));
     if (result.status === "ok") {
       applyView(result.data);
       outcome.started.push(result.data);

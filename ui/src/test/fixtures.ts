@@ -222,6 +222,7 @@ export function job(j: Partial<JobRecord> = {}): JobRecord {
     exportPath: null,
     retryOf: null,
     leaveOutOthers: false,
+    leftOut: [],
     resultOutputs: null,
     createdAt: 1_764_000_000,
     updatedAt: 1_764_000_000,

@@ -52,11 +52,14 @@ impl Desk {
     /// The dataset doctor on a folder, for a job of `kind` (the kind its photos suit when
     /// `None`): every photo's position and camera, and what would make the job fail or come back
     /// poor. The upload time is estimated from the link's last measured speed.
-    pub async fn doctor(&self, folder: &Path, kind: Option<crate::jobs::JobKind>) -> Result<crate::doctor::DoctorReport> {
+    /// With `opts`, the findings are of the files the job would upload (left-out photos are on
+    /// the report, marked).
+    pub async fn doctor(&self, folder: &Path, kind: Option<crate::jobs::JobKind>, opts: &StartOptions) -> Result<crate::doctor::DoctorReport> {
         check_survey_folder(folder)?;
         let folder = folder.to_path_buf();
         let speed = self.settings().await.map(|s| s.link_measured).unwrap_or(0);
-        tokio::task::spawn_blocking(move || dataset::scan(&folder).map(|ds| crate::doctor::examine(&ds, kind, speed))).await.map_err(Error::internal)?
+        let opts = opts.clone();
+        tokio::task::spawn_blocking(move || dataset::scan(&folder).map(|ds| crate::doctor::examine_for(ds, kind, speed, &opts))).await.map_err(Error::internal)?
     }
 
     fn machine(&self, cloud: Arc<dyn Cloud>, region: Region, control: Control, tracker: Arc<Tracker>) -> Machine {

@@ -324,6 +324,7 @@ mod tests {
             retry_of: None,
             leave_out_others: false,
             result_outputs: None,
+            left_out: vec![],
             created_at: 0,
             updated_at: 0,
             resource_marker: None,

@@ -37,6 +37,9 @@ pub struct PhotoMeta {
     pub flight: u32,
     /// Why the header could not be read, when it could not.
     pub unreadable: Option<String>,
+    /// The user left it out of the job (the findings are of the other photos).
+    #[serde(default)]
+    pub left_out: bool,
 }
 
 impl PhotoMeta {

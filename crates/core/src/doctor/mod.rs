@@ -6,10 +6,10 @@
 pub mod meta;
 
 use crate::dataset::{Dataset, DatasetFile, FileKind};
-use crate::jobs::JobKind;
+use crate::jobs::{JobKind, StartOptions};
 pub use meta::PhotoMeta;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
@@ -55,7 +55,8 @@ pub enum FindingCode {
 pub struct Finding {
     pub code: FindingCode,
     pub severity: Severity,
-    /// How many files it concerns, and the first [`FILES_SHOWN`] of them.
+    /// How many files it concerns, and all of them (the app draws them a page at a time, and can
+    /// leave them all out of the job).
     pub count: u32,
     pub files: Vec<String>,
     /// Facts the message needs (cameras, sizes, flights, the missing files of each scan …).
@@ -63,9 +64,6 @@ pub struct Finding {
     /// What happened and what to do, in English (the app translates from the code).
     pub message: String,
 }
-
-/// How many files a finding names.
-pub const FILES_SHOWN: usize = 200;
 
 /// What the doctor found in a folder.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
@@ -81,6 +79,14 @@ pub struct DoctorReport {
     pub suggested_kind: Option<JobKind>,
     /// Seconds the upload should take at the link's last measured speed (none measured yet: none).
     pub upload_seconds: Option<f64>,
+    /// What the job uploads: files and bytes (the folder's, less what is left out).
+    pub upload_files: u32,
+    #[specta(type = f64)]
+    pub upload_bytes: u64,
+    /// Files left out of the job (photos the user left out, other files when they are left out).
+    pub left_out_files: u32,
+    #[specta(type = f64)]
+    pub left_out_bytes: u64,
 }
 
 impl DoctorReport {
@@ -96,6 +102,23 @@ const FLIGHT_GAP_SECS: i64 = 20 * 60;
 /// LiDAR scan files that belong together, by extension; the newer sensors' extras.
 const LIDAR_SET: &[&str] = &["LDR", "IMU", "RTK", "RTB", "RTL", "RTS", "CLC", "CLI", "SIG"];
 const LIDAR_EXTRA: &[&str] = &["LDRT", "RPT", "RPOS"];
+
+/// [`examine`] the files a job started with `opts` uploads. The photos it leaves out are on the
+/// report too, marked `left_out` (to draw them on the map), but no finding counts them.
+pub fn examine_for(ds: Dataset, kind: Option<JobKind>, link_speed: u64, opts: &StartOptions) -> DoctorReport {
+    let kept = opts.apply(ds.clone());
+    let mut report = examine(&kept, kind, link_speed);
+    if kept.files.len() < ds.files.len() {
+        let names: HashSet<&str> = kept.files.iter().map(|f| f.name.as_str()).collect();
+        let gone: Vec<&DatasetFile> = ds.files.iter().filter(|f| !names.contains(f.name.as_str())).collect();
+        report.left_out_files = gone.len() as u32;
+        report.left_out_bytes = gone.iter().map(|f| f.size).sum();
+        for f in gone.into_iter().filter(|f| f.kind == FileKind::Photo && !f.not_an_image) {
+            report.photos.push(PhotoMeta { left_out: true, ..meta::read(&f.path, &f.name, f.size) });
+        }
+    }
+    report
+}
 
 /// Examine `ds` for a job of `kind` (the one the photos suit when `None`); `link_speed` is the
 /// last measured upload speed in bytes per second (0: none).
@@ -197,6 +220,10 @@ pub fn examine(ds: &Dataset, kind: Option<JobKind>, link_speed: u64) -> DoctorRe
         megapixels,
         suggested_kind,
         upload_seconds: (link_speed > 0).then(|| ds.total_bytes as f64 / link_speed as f64),
+        upload_files: ds.files.len() as u32,
+        upload_bytes: ds.total_bytes,
+        left_out_files: 0,
+        left_out_bytes: 0,
     }
 }
 
@@ -206,7 +233,7 @@ fn push(findings: &mut Vec<Finding>, code: FindingCode, severity: Severity, file
         return;
     }
     let count = files.len();
-    findings.push(Finding { code, severity, count: count as u32, message: message(count), files: files.into_iter().take(FILES_SHOWN).collect(), params });
+    findings.push(Finding { code, severity, count: count as u32, message: message(count), files, params });
 }
 
 fn distinct(photos: &[PhotoMeta], key: impl Fn(&PhotoMeta) -> Option<String>) -> Vec<String> {

@@ -374,7 +374,7 @@ impl Machine {
         if !matches!(job.state, JobState::Failed | JobState::Stopped) {
             return Err(Error::JobWrongState { id: id.0, state: job.state.as_str().into(), action: "retried".into() });
         }
-        let new = self.store.insert(&job.name, job.kind, &job.dataset, &job.parameters, job.region, &job.host, Some(id), job.leave_out_others)?;
+        let new = self.store.insert(&job.name, job.kind, &job.dataset, &job.parameters, job.region, &job.host, Some(id), &StartOptions::of(&job))?;
         let state = if job.resource_uuid.is_some() { JobState::Uploading } else { JobState::Draft };
         let j = self.store.update(
             new.id,
@@ -403,20 +403,24 @@ pub struct StartOptions {
     /// Upload only photos and LiDAR files (not notes, spreadsheets, licences, files that are not
     /// images though named like photos).
     pub leave_out_others: bool,
+    /// Files the user left out of the job (names relative to the folder, as the dataset names
+    /// them); nothing is moved on disk.
+    pub left_out: Vec<String>,
 }
 
 impl StartOptions {
     pub fn of(job: &JobRecord) -> StartOptions {
-        StartOptions { leave_out_others: job.leave_out_others }
+        StartOptions { leave_out_others: job.leave_out_others, left_out: job.left_out.clone() }
     }
 
     /// The files of `ds` the job uploads.
     pub fn apply(&self, ds: dataset::Dataset) -> dataset::Dataset {
-        if self.leave_out_others {
-            ds.without_others()
-        } else {
-            ds
+        let ds = if self.leave_out_others { ds.without_others() } else { ds };
+        if self.left_out.is_empty() {
+            return ds;
         }
+        let names: std::collections::HashSet<&str> = self.left_out.iter().map(String::as_str).collect();
+        ds.without(|f| names.contains(f.name.as_str()))
     }
 }
 
@@ -427,5 +431,5 @@ pub fn create(store: &JobStore, name: &str, folder: &Path, params: &JobParameter
     fitness::check(params.kind, &ds)?;
     params.to_parameters_string()?;
     let name = if name.trim().is_empty() { folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "Survey".into()) } else { name.trim().to_string() };
-    store.insert(&name, params.kind, &ds.root, params, region, host, None, opts.leave_out_others)
+    store.insert(&name, params.kind, &ds.root, params, region, host, None, opts)
 }

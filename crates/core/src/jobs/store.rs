@@ -135,6 +135,8 @@ pub struct JobRecord {
     /// The result's top-level outputs, as listed when it was downloaded (to tell what was not
     /// downloaded from what the result lacks).
     pub result_outputs: Option<Vec<String>>,
+    /// Files the user left out of the job (names in the folder).
+    pub left_out: Vec<String>,
     #[specta(type = f64)]
     pub created_at: i64,
     #[specta(type = f64)]
@@ -164,7 +166,7 @@ pub struct JobEvent {
 
 const COLS: &str = "id, name, kind, dataset, parameters, region, host, state, resource_uuid, resource_marker, remote_job_uuid, job_marker,
     start_sent, output_resource_uuid, remote_status, percentage, remain_seconds, error, waiting_reason, download_dir, outputs,
-    export_path, retry_of, created_at, updated_at, revision, leave_out_others, result_outputs";
+    export_path, retry_of, created_at, updated_at, revision, leave_out_others, result_outputs, left_out";
 
 /// A row as it is; when a field cannot be read, the job is `unreadable` with the reason.
 fn row(r: &Row) -> rusqlite::Result<JobRecord> {
@@ -193,6 +195,7 @@ fn row(r: &Row) -> rusqlite::Result<JobRecord> {
     let error = error.and_then(|e| serde_json::from_str::<UserError>(&e).ok());
     let outputs: String = r.get(20)?;
     let result_outputs: Option<String> = r.get(27)?;
+    let left_out: String = r.get(28)?;
     if !problems.is_empty() {
         state = JobState::Unreadable;
     }
@@ -226,6 +229,7 @@ fn row(r: &Row) -> rusqlite::Result<JobRecord> {
         updated_at: r.get(24)?,
         leave_out_others: r.get::<_, i64>(26)? != 0,
         result_outputs: result_outputs.and_then(|o| serde_json::from_str(&o).ok()),
+        left_out: serde_json::from_str(&left_out).unwrap_or_default(),
     })
 }
 
@@ -288,7 +292,7 @@ impl JobStore {
         region: Region,
         host: &str,
         retry_of: Option<JobId>,
-        leave_out_others: bool,
+        opts: &crate::jobs::StartOptions,
     ) -> Result<JobRecord> {
         let note = match retry_of {
             Some(of) => Note::RetryOf { of: of.0 },
@@ -296,9 +300,20 @@ impl JobStore {
         };
         let id = self.db.tx(|tx| {
             tx.execute(
-                "INSERT INTO jobs (name, kind, dataset, parameters, region, host, state, retry_of, created_at, updated_at, revision, leave_out_others)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'draft', ?7, ?8, ?8, 1, ?9)",
-                params![name, kind.id(), dataset, serde_json::to_string(params).unwrap(), region.id(), host, retry_of.map(|r| r.0), now_unix(), leave_out_others as i64],
+                "INSERT INTO jobs (name, kind, dataset, parameters, region, host, state, retry_of, created_at, updated_at, revision, leave_out_others, left_out)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'draft', ?7, ?8, ?8, 1, ?9, ?10)",
+                params![
+                    name,
+                    kind.id(),
+                    dataset,
+                    serde_json::to_string(params).unwrap(),
+                    region.id(),
+                    host,
+                    retry_of.map(|r| r.0),
+                    now_unix(),
+                    opts.leave_out_others as i64,
+                    serde_json::to_string(&opts.left_out).unwrap()
+                ],
             )?;
             let id = tx.last_insert_rowid();
             insert_event(tx, id, now_unix(), "draft", &note)?;
@@ -495,7 +510,7 @@ mod tests {
         let (_d, store) = store();
         let e = store.update(JobId(42), Change { state: Some(JobState::Failed), ..Default::default() }).unwrap_err();
         assert_eq!(e.code(), crate::ErrorCode::JobNotFound);
-        let j = store.insert("j", JobKind::Map2d, "/d", &JobParameters::new(JobKind::Map2d), Region::Sandbox, "h", None, false).unwrap();
+        let j = store.insert("j", JobKind::Map2d, "/d", &JobParameters::new(JobKind::Map2d), Region::Sandbox, "h", None, &Default::default()).unwrap();
         assert_eq!(j.revision, 1);
         let j = store.update(j.id, Change::state(JobState::Uploading, Note::Uploading)).unwrap();
         assert_eq!(j.state, JobState::Uploading);
@@ -509,7 +524,7 @@ mod tests {
     #[test]
     fn a_row_this_version_cannot_read_is_unreadable_and_says_why() {
         let (_d, store) = store();
-        let j = store.insert("j", JobKind::Map2d, "/d", &JobParameters::new(JobKind::Map2d), Region::Sandbox, "h", None, false).unwrap();
+        let j = store.insert("j", JobKind::Map2d, "/d", &JobParameters::new(JobKind::Map2d), Region::Sandbox, "h", None, &Default::default()).unwrap();
         store.db().tx(|tx| tx.execute("UPDATE jobs SET state = 'teleporting' WHERE id = ?1", [j.id.0])).unwrap();
         let j = store.get(j.id).unwrap();
         assert_eq!(j.state, JobState::Unreadable);
@@ -524,7 +539,7 @@ mod tests {
     #[test]
     fn a_state_change_is_a_compare_and_set() {
         let (_d, store) = store();
-        let j = store.insert("j", JobKind::Map2d, "/d", &JobParameters::new(JobKind::Map2d), Region::Sandbox, "h", None, false).unwrap();
+        let j = store.insert("j", JobKind::Map2d, "/d", &JobParameters::new(JobKind::Map2d), Region::Sandbox, "h", None, &Default::default()).unwrap();
         store.update(j.id, Change { state: Some(JobState::Stopped), from: Some(JobState::Draft), ..Default::default() }).unwrap();
         // A process that still thinks the job is a draft changes nothing.
         let e = store.update(j.id, Change { state: Some(JobState::Uploading), from: Some(JobState::Draft), ..Default::default() }).unwrap_err();
@@ -535,7 +550,7 @@ mod tests {
     #[test]
     fn one_process_holds_a_job_until_it_lets_go_or_dies() {
         let (_d, store) = store();
-        let j = store.insert("j", JobKind::Map2d, "/d", &JobParameters::new(JobKind::Map2d), Region::Sandbox, "h", None, false).unwrap();
+        let j = store.insert("j", JobKind::Map2d, "/d", &JobParameters::new(JobKind::Map2d), Region::Sandbox, "h", None, &Default::default()).unwrap();
         store.lease(j.id, "app", 30).unwrap();
         store.lease(j.id, "app", 30).unwrap();
         // Another owner of this same (live) process: refused.
