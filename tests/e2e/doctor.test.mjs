@@ -103,6 +103,31 @@ test("three photos left out on the map make a job of the rest, and the job says 
     const leftOut = await b.$($t("left-out-summary"));
     await leftOut.waitForDisplayed({ timeout: 5000 });
     assert.match(await leftOut.getText(), /^3 photo\(s\) left out of the job/);
+
+    // A lasso drawn with the pointer around the first two (both out) puts them back; again, leaves them out.
+    const lassoAround = async (two) => {
+      const box = await b.execute((ns) => {
+        const rs = ns.map((n) => document.querySelector(`[data-testid="map-point"][data-name="${n}"]`).getBoundingClientRect());
+        return { l: Math.min(...rs.map((r) => r.left)) - 8, t: Math.min(...rs.map((r) => r.top)) - 8, r: Math.max(...rs.map((r) => r.right)) + 8, b: Math.max(...rs.map((r) => r.bottom)) + 8 };
+      }, two);
+      const at = (x, y) => ({ x: Math.round(x), y: Math.round(y), origin: "viewport" });
+      await b
+        .action("pointer", { parameters: { pointerType: "mouse" } })
+        .move(at(box.l, box.t))
+        .down({ button: 0 })
+        .move({ ...at(box.r, box.t), duration: 100 })
+        .move({ ...at(box.r, box.b), duration: 100 })
+        .move({ ...at(box.l, box.b), duration: 100 })
+        .move({ ...at(box.l, box.t + 2), duration: 100 })
+        .up({ button: 0 })
+        .perform();
+    };
+    const outCount = async () => (await b.$$('[data-testid="map-point"][data-left-out="true"]')).length;
+    await lassoAround(names.slice(0, 2));
+    await b.waitUntil(async () => (await outCount()) === 1, { timeout: 5000, timeoutMsg: "the lasso did not put the two back" });
+    await lassoAround(names.slice(0, 2));
+    await b.waitUntil(async () => (await outCount()) === 3, { timeout: 5000, timeoutMsg: "the lasso did not leave the two out" });
+    assert.match(await leftOut.getText(), /^3 photo\(s\) left out of the job/);
     assert.equal(await b.$($t("summary-files")).getText(), "11", "the upload counts the rest");
     // The doctor asked again for the rest: its summary still counts every photo; the three are drawn hollow.
     await b.waitUntil(async () => (await b.$$('[data-testid="map-point"][data-left-out="true"]')).length === 3, { timeout: 10000 });
