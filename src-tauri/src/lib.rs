@@ -67,6 +67,8 @@ macro_rules! specta_builder {
                 app::set_language,
                 app::set_speed_limit,
                 app::set_link_limits,
+                app::set_map_tiles,
+                app::map_tile,
                 app::get_proxy,
                 app::save_proxy,
                 app::reveal::<$runtime>,

@@ -8,6 +8,7 @@ import { copyFileSync, mkdirSync, openSync, closeSync, ftruncateSync, readFileSy
 import path from "node:path";
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { createServer } from "node:http";
 import { startDriver, freshDataDir, screenshot } from "./driver.mjs";
 import { $t, cli, currentJobId, dropFolders, go, sandboxDataDir, scrollTo, waitForState, withSession } from "./helpers.mjs";
 
@@ -154,4 +155,54 @@ test("three photos left out on the map make a job of the rest, and the job says 
     assert.ok(Object.values(stats.registrations).every((c) => c === 1));
     assert.ok(id > 0);
   });
+});
+
+test("a background map from a tile server, once turned on in Settings, is drawn under the photos", async () => {
+  // A tile server on a real socket: two plain colours in a checker, so tiles show where they fall.
+  const colours = [
+    "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGO49ugEVsQwtCQAh+qgAXN8yZIAAAAASUVORK5CYII=",
+    "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGPYd+kZVsQwtCQAgFudgaKBGIoAAAAASUVORK5CYII=",
+  ].map((b) => Buffer.from(b, "base64"));
+  const asked = [];
+  const server = createServer((req, res) => {
+    asked.push({ path: req.url, agent: req.headers["user-agent"] });
+    const [z, x, y] = req.url.split(/[/.]/).filter(Boolean).map(Number);
+    res.writeHead(200, { "content-type": "image/png" }).end(colours[(x + y + z) % 2]);
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const template = `http://127.0.0.1:${server.address().port}/{z}/{x}/{y}.png`;
+  const folder = realSurvey();
+  try {
+    await withSession(driver, dataDir, "doctor-tiles", async (b) => {
+      await go(b, "settings");
+      const url = await b.$($t("map-tile-url"));
+      await url.waitForDisplayed({ timeout: 10000 });
+      await url.setValue(template);
+      const on = await b.$($t("map-tiles-on"));
+      await on.scrollIntoView({ block: "center" });
+      await b.waitUntil(async () => {
+        if (!(await on.isSelected())) await on.click();
+        return on.isSelected();
+      }, { timeout: 5000 });
+      await b.waitUntil(async () => /Background map saved/.test(await b.$($t("general-status")).getText()), {
+        timeout: 5000,
+        timeoutMsg: "the background map was not saved",
+      });
+      await screenshot(b, "settings-map-tiles");
+      const saved = JSON.parse(readFileSync(path.join(dataDir, "settings.json"), "utf8"));
+      assert.equal(saved.mapTiles, true);
+      assert.equal(saved.mapTileUrl, template);
+
+      await go(b, "new-job");
+      await dropFolders(b, folder);
+      await (await b.$($t("doctor-summary"))).waitForDisplayed({ timeout: 20000 });
+      await b.waitUntil(async () => (await b.$$($t("map-tile"))).length > 0, { timeout: 15000, timeoutMsg: "no tile was drawn" });
+      assert.ok(asked.length > 0 && asked.length <= 30, `${asked.length} tiles asked`);
+      assert.ok(asked.every((a) => /^TerraDesk\//.test(a.agent)), "the tile server is told who asks");
+      await scrollTo(b, $t("photo-map"), "center");
+      await screenshot(b, "new-job-map-tiles");
+    });
+  } finally {
+    server.close();
+  }
 });

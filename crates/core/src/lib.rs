@@ -26,6 +26,7 @@ pub mod secret;
 pub mod settings;
 pub mod signing;
 pub mod throttle;
+pub mod tiles;
 pub mod units;
 pub mod upload;
 

@@ -28,6 +28,11 @@ pub struct Settings {
     pub link_measured: u64,
     /// How to reach the network (the proxy's password is in the keychain).
     pub proxy: crate::net::ProxySettings,
+    /// Draw a background map under New job's photo map, from `map_tile_url` (off: the map is
+    /// drawn from the photos' coordinates alone, and nothing is fetched).
+    pub map_tiles: bool,
+    /// An OSM-style tile URL, with `{z}`, `{x}` and `{y}`.
+    pub map_tile_url: String,
 }
 
 impl Default for Settings {
@@ -41,6 +46,8 @@ impl Default for Settings {
             full_speed_to: String::new(),
             link_measured: 0,
             proxy: Default::default(),
+            map_tiles: false,
+            map_tile_url: crate::tiles::OSM.to_string(),
         }
     }
 }

@@ -406,3 +406,71 @@ async fn downloads_honour_the_speed_limit_too() {
     assert!(took >= 2.5, "6 MiB at 2 MiB/s took only {took:.2} s");
     assert!(took < 15.0, "6 MiB at 2 MiB/s took {took:.2} s");
 }
+
+/// A tile server on a real socket: PNG bytes for `/z/x/y.png`, 404 for zoom 7, HTML for zoom 8;
+/// counts the requests.
+fn tile_server() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut first = String::new();
+            reader.read_line(&mut first).unwrap();
+            let mut agent = String::new();
+            loop {
+                let mut l = String::new();
+                if reader.read_line(&mut l).unwrap() == 0 || l == "\r\n" {
+                    break;
+                }
+                if l.to_ascii_lowercase().starts_with("user-agent:") {
+                    agent = l[11..].trim().to_string();
+                }
+            }
+            let path = first.split_whitespace().nth(1).unwrap_or("/").to_string();
+            let (status, kind, body): (&str, &str, Vec<u8>) = if !agent.starts_with("TerraDesk/") {
+                ("403 Forbidden", "text/plain", b"name your app".to_vec())
+            } else if path.starts_with("/7/") {
+                ("404 Not Found", "text/plain", b"no".to_vec())
+            } else if path.starts_with("/8/") {
+                ("200 OK", "text/html", b"<html>captive portal</html>".to_vec())
+            } else {
+                ("200 OK", "image/png", [&[0x89u8, b'P', b'N', b'G'][..], path.as_bytes()].concat())
+            };
+            let mut s = stream;
+            let _ = write!(s, "HTTP/1.1 {status}\r\ncontent-type: {kind}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", body.len());
+            let _ = s.write_all(&body);
+        }
+    });
+    (url, count)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_background_map_is_off_until_turned_on_and_its_tiles_are_kept_for_offline() {
+    let sb = sandbox(SandboxConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let desk = desk(&dir.path().join("data"), &sb, Arc::new(NoHooks)).await;
+    let (url, count) = tile_server();
+    assert!(!desk.settings().await.unwrap().map_tiles, "off by default");
+    assert!(desk.map_tile(3, 1, 2).await.is_err(), "nothing fetched while off");
+    assert_eq!(desk.set_map_tiles(true, "tiles.example/{z}/{x}.png".into()).await.unwrap_err().code().as_str(), "input.bad_address");
+
+    let s = desk.set_map_tiles(true, format!("{url}/{{z}}/{{x}}/{{y}}.png")).await.unwrap();
+    assert!(s.map_tiles);
+    let tile = desk.map_tile(3, 1, 2).await.unwrap();
+    assert_eq!(&tile[4..], b"/3/1/2.png");
+    assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // Again: from the data folder, no request (the field has no network).
+    assert_eq!(desk.map_tile(3, 1, 2).await.unwrap(), tile);
+    assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // A refusal or an answer that is not an image is an error, and is not kept.
+    assert!(desk.map_tile(7, 1, 1).await.is_err());
+    assert!(desk.map_tile(8, 1, 1).await.is_err());
+    assert!(desk.map_tile(8, 1, 1).await.is_err());
+    assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 4);
+    assert!(desk.map_tile(2, 4, 0).await.is_err(), "x beyond the zoom's 4 tiles");
+}

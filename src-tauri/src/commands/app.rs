@@ -44,6 +44,29 @@ pub async fn set_link_limits(desk: State<'_, Desk>, share: u8, full_speed_from: 
     Ok(desk.set_link_limits(share, full_speed_from, full_speed_to).await?)
 }
 
+/// The background map under New job's photo map: on or off, and its OSM-style tile URL.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_map_tiles(desk: State<'_, Desk>, on: bool, url: String) -> CmdResult<Settings> {
+    Ok(desk.set_map_tiles(on, url).await?)
+}
+
+/// One background map tile, as a `data:` URL (the page's content policy loads no image from
+/// the network itself; tiles come through the core, its proxy and its cache).
+#[tauri::command]
+#[specta::specta]
+pub async fn map_tile(desk: State<'_, Desk>, z: u8, x: u32, y: u32) -> CmdResult<String> {
+    use base64::Engine;
+    let bytes = desk.map_tile(z, x, y).await?;
+    let mime = match bytes.as_slice() {
+        [0x89, b'P', b'N', b'G', ..] => "image/png",
+        [0xFF, 0xD8, ..] => "image/jpeg",
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => "image/webp",
+        _ => "application/octet-stream",
+    };
+    Ok(format!("data:{mime};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)))
+}
+
 /// The proxy settings: never the password, only whether one is stored.
 #[tauri::command]
 #[specta::specta]

@@ -158,6 +158,10 @@ export const api = {
   setSpeedLimit: (bytesPerSecond: number) => call(() => commands.setSpeedLimit(bytesPerSecond)),
   /** A share of the link (percent, 0: none) instead of a rate; full speed between two "HH:MM" (both "": never). */
   setLinkLimits: (share: number, fullSpeedFrom: string, fullSpeedTo: string) => call(() => commands.setLinkLimits(share, fullSpeedFrom, fullSpeedTo)),
+  /** The background map under New job's photo map (off by default) and its tile URL. */
+  setMapTiles: (on: boolean, url: string) => call(() => commands.setMapTiles(on, url)),
+  /** One background map tile, as a data: URL (fetched by the core, through the proxy, cached). */
+  mapTile: (z: number, x: number, y: number) => call(() => commands.mapTile(z, x, y)),
   getProxy: () => call(() => commands.getProxy()),
   /** `password`: null keeps the stored one, "" removes it. */
   saveProxy: (proxy: ProxySettings, password: string | null) => call(() => commands.saveProxy(proxy, password)),

@@ -279,6 +279,29 @@ async setLinkLimits(share: number, fullSpeedFrom: string, fullSpeedTo: string) :
 }
 },
 /**
+ * The background map under New job's photo map: on or off, and its OSM-style tile URL.
+ */
+async setMapTiles(on: boolean, url: string) : Promise<Result<Settings, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_map_tiles", { on, url }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * One background map tile, as a `data:` URL (the page's content policy loads no image from
+ * the network itself; tiles come through the core, its proxy and its cache).
+ */
+async mapTile(z: number, x: number, y: number) : Promise<Result<string, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("map_tile", { z, x, y }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * The proxy settings: never the password, only whether one is stored.
  */
 async getProxy() : Promise<Result<ProxyView, UserError>> {
@@ -852,7 +875,16 @@ linkMeasured: number;
 /**
  * How to reach the network (the proxy's password is in the keychain).
  */
-proxy: ProxySettings }
+proxy: ProxySettings; 
+/**
+ * Draw a background map under New job's photo map, from `map_tile_url` (off: the map is
+ * drawn from the photos' coordinates alone, and nothing is fetched).
+ */
+mapTiles: boolean; 
+/**
+ * An OSM-style tile URL, with `{z}`, `{x}` and `{y}`.
+ */
+mapTileUrl: string }
 export type Severity = 
 /**
  * The job would fail or be wrong: fix it first.

@@ -126,6 +126,32 @@ impl Desk {
     }
 
     /// "auto" follows the system; else "en" or "zh-CN".
+    /// The background map under New job's photo map: on or off, and from which tile URL.
+    pub async fn set_map_tiles(&self, on: bool, url: String) -> Result<Settings> {
+        let url = if url.trim().is_empty() { crate::tiles::OSM.to_string() } else { url.trim().to_string() };
+        crate::tiles::check_template(&url)?;
+        self.blocking(move |a| {
+            let mut s = a.settings()?;
+            s.map_tiles = on;
+            s.map_tile_url = url;
+            a.save_settings(&s)?;
+            Ok(s)
+        })
+        .await
+    }
+
+    /// One background map tile (PNG or JPEG bytes), when the user turned the background map on:
+    /// through the proxy, kept in the data folder's `tiles/` for the next time.
+    pub async fn map_tile(&self, z: u8, x: u32, y: u32) -> Result<Vec<u8>> {
+        let s = self.settings().await?;
+        if !s.map_tiles {
+            return Err(Error::Usage { message: "the background map is off (Settings → General)".into() });
+        }
+        let proxy = self.blocking(|a| a.proxy()).await?;
+        let client = crate::results::download::http_client(&proxy)?;
+        crate::tiles::tile(&client, &self.data_dir().join("tiles"), &s.map_tile_url, z, x, y).await
+    }
+
     pub async fn set_language(&self, language: String) -> Result<Settings> {
         if !LANGUAGES.iter().any(|(id, _)| *id == language) {
             return Err(Error::UnknownLanguage { value: language });
