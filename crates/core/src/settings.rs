@@ -131,7 +131,7 @@ mod tests {
         let file = SettingsFile::in_dir(&dir.path().join("nested"));
         assert_eq!(file.load().unwrap(), Settings::default());
         let proxy = crate::net::ProxySettings { mode: crate::net::ProxyMode::Manual, url: "http://p:3128".into(), username: "me".into(), no_proxy: "a.b".into() };
-        let s = Settings { region: Region::Cn, language: "zh-CN".into(), speed_limit: 0, link_share: 50, full_speed_from: "19:00".into(), full_speed_to: "07:00".into(), link_measured: 1, proxy };
+        let s = Settings { region: Region::Cn, language: "zh-CN".into(), speed_limit: 0, link_share: 50, full_speed_from: "19:00".into(), full_speed_to: "07:00".into(), link_measured: 1, proxy, map_tiles: true, map_tile_url: "http://t/{z}/{x}/{y}.png".into() };
         file.save(&s).unwrap();
         assert_eq!(file.load().unwrap(), s);
     }

@@ -534,7 +534,12 @@ export type FindingCode =
 /**
  * Photo headers that could not be read.
  */
-"unreadable"
+"unreadable" | 
+/**
+ * The folder is beyond DJI's limits for the job (too few or too many photos, LiDAR too
+ * large); `params.error` is the error's code, the rest its parameters.
+ */
+"limits"
 export type JobAction = "pause_upload" | "resume_upload" | 
 /**
  * Go on with an unfinished job that nothing runs for.

@@ -48,6 +48,9 @@ pub enum FindingCode {
     LidarIncomplete,
     /// Photo headers that could not be read.
     Unreadable,
+    /// The folder is beyond DJI's limits for the job (too few or too many photos, LiDAR too
+    /// large); `params.error` is the error's code, the rest its parameters.
+    Limits,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
@@ -211,6 +214,17 @@ pub fn examine(ds: &Dataset, kind: Option<JobKind>, link_speed: u64) -> DoctorRe
         format!("{n} LiDAR scan(s) lack some of their files (each scan's files share one name: .LDR .IMU .RTK .RTB .RTL .RTS .CLC .CLI .SIG). Copy the whole scan folder from the SD card.")
     });
 
+    if let Some(k) = kind.or(suggested_kind).or_else(|| crate::jobs::fitness::suggest_kind(ds)) {
+        for e in crate::jobs::fitness::dataset_problems(k, ds) {
+            let u = crate::error::UserError::from(&e);
+            let mut params: BTreeMap<String, String> =
+                u.params.iter().map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect();
+            params.insert("error".into(), u.code.as_str().to_string());
+            let message = u.message.clone();
+            push(&mut findings, FindingCode::Limits, Severity::Error, vec![], params, move |_| message.clone());
+        }
+    }
+
     let megapixels = photos.iter().filter_map(|p| p.width.zip(p.height)).map(|(w, h)| w as f64 * h as f64 / 1e6).sum();
     DoctorReport {
         photos,
@@ -228,7 +242,7 @@ pub fn examine(ds: &Dataset, kind: Option<JobKind>, link_speed: u64) -> DoctorRe
 }
 
 fn push(findings: &mut Vec<Finding>, code: FindingCode, severity: Severity, files: Vec<String>, params: BTreeMap<String, String>, message: impl Fn(usize) -> String) {
-    let always = matches!(code, FindingCode::NadirFor3d | FindingCode::SeveralCameras | FindingCode::SeveralImageSizes | FindingCode::SeveralFlights);
+    let always = matches!(code, FindingCode::NadirFor3d | FindingCode::SeveralCameras | FindingCode::SeveralImageSizes | FindingCode::SeveralFlights | FindingCode::Limits);
     if files.is_empty() && !always {
         return;
     }

@@ -103,3 +103,22 @@ fn a_gap_of_an_hour_is_another_flight() {
     assert_eq!(group_flights(&mut photos), 2);
     assert_eq!(photos.iter().map(|p| p.flight).collect::<Vec<_>>(), vec![1, 1, 2, 2]);
 }
+
+#[test]
+fn a_folder_beyond_djis_limits_is_an_error_with_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    for row in manifest().iter().take(6) {
+        std::fs::copy(real().join(&row["FileName"]), dir.path().join(&row["FileName"])).unwrap();
+    }
+    let ds = crate::dataset::scan(dir.path()).unwrap();
+    let r = examine(&ds, Some(JobKind::Map2d), 0);
+    let f = r.findings.iter().find(|f| f.code == FindingCode::Limits).unwrap_or_else(|| panic!("{:#?}", r.findings));
+    assert_eq!((f.severity, f.params["error"].as_str(), f.params["photos"].as_str(), f.params["min"].as_str()), (Severity::Error, "dataset.too_few_photos", "6", "10"));
+    assert!(f.message.contains("10"), "{}", f.message);
+    // Ten photos are enough: no such finding.
+    for row in manifest().iter().skip(6).take(4) {
+        std::fs::copy(real().join(&row["FileName"]), dir.path().join(&row["FileName"])).unwrap();
+    }
+    let ds = crate::dataset::scan(dir.path()).unwrap();
+    assert!(examine(&ds, Some(JobKind::Map2d), 0).findings.iter().all(|f| f.code != FindingCode::Limits));
+}

@@ -149,6 +149,7 @@ export const en = {
   "doctor.severity.error": "Problem",
   "doctor.severity.warning": "Check",
   "doctor.severity.info": "Note",
+  "finding.limits": "The folder is beyond DJI's limits for this kind of job.",
   "finding.no_gps": "{count} photo(s) have no GPS position: the cloud cannot place them. Leave them out, or check that the drone had a GPS fix.",
   "finding.gps_zero": "{count} photo(s) are placed at 0°, 0° (taken before the GPS had a fix). Leave them out.",
   "finding.duplicates": "{count} photo(s) are copies of another photo in the folder (copied twice from the SD card?). Leave the copies out.",

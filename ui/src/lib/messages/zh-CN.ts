@@ -150,6 +150,7 @@ export const zhCN: Messages = {
   "doctor.severity.error": "问题",
   "doctor.severity.warning": "请检查",
   "doctor.severity.info": "提示",
+  "finding.limits": "该文件夹超出了大疆对此类任务的限制。",
   "finding.no_gps": "{count} 张照片没有 GPS 位置，云端无法定位。请将其排除，或检查无人机是否已定位。",
   "finding.gps_zero": "{count} 张照片的位置为 0°, 0°（在 GPS 定位前拍摄）。请将其排除。",
   "finding.duplicates": "{count} 张照片与文件夹中的另一张完全相同（从 SD 卡复制了两次？）。请排除副本。",

@@ -31,6 +31,7 @@ const report: DoctorReport = {
     { code: "lidar_incomplete", severity: "error", count: 1, files: ["SCAN_0001.LDR"], params: { SCAN_0001: ".RTK" }, message: "(English)" },
     { code: "no_gps", severity: "warning", count: 1, files: ["DJI_9999.JPG"], params: { all: "false" }, message: "(English)" },
     { code: "several_cameras", severity: "warning", count: 1, files: ["DJI_0050.JPG"], params: { cameras: "FC6360, FC7303" }, message: "(English)" },
+    { code: "limits", severity: "error", count: 0, files: [], params: { error: "dataset.too_few_photos", kind: "map2d", photos: "3", min: "10" }, message: "(English)" },
   ],
   flights: 1,
   cameras: ["FC6360", "FC7303"],
@@ -53,6 +54,8 @@ describe("New job → the doctor's findings", () => {
     expect(screen.getByTestId("finding-no_gps")).toHaveTextContent("Check: 1 photo(s) have no GPS position");
     expect(screen.getByTestId("finding-several_cameras")).toHaveTextContent("several cameras (FC6360, FC7303)");
     expect(screen.getByTestId("finding-files-no_gps")).toHaveTextContent("DJI_9999.JPG");
+    // DJI's limits, worded as the same error is everywhere.
+    expect(screen.getByTestId("finding-limits")).toHaveTextContent(/needs at least 10 photos; the folder has 3/);
     expect(calls[0]).toEqual({ cmd: "doctor", args: { path: "/surveys/field-7", kind: "map2d", options: { leaveOutOthers: false, leftOut: [] } } });
     // The map: a point per placed photo, the unplaced one not drawn; north arrow and scale bar.
     const points = screen.getAllByTestId("map-point");
