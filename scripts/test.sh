@@ -27,11 +27,12 @@ if [ -z "${TERRADESK_QUICK:-}" ]; then
   cargo test -p terradesk-core --test unkind -- --ignored 2>&1 | tee "$logs/rust-long.txt" || status=1
 fi
 
-step "Building the desktop app (debug)"
-npm run --silent tauri -- build --debug --no-bundle 2>&1 | tail -n 5
+step "Building the desktop app and its .deb (debug), as npm run package does"
+bash scripts/package.sh --debug --bundles deb 2>&1 | tail -n 5
+deb=$(ls -t "${CARGO_TARGET_DIR:-$root/target}"/debug/bundle/deb/*.deb | head -n 1)
 
 step "End-to-end tests: the built app in WebKit, under Xvfb"
-TERRADESK_APP="${CARGO_TARGET_DIR:-$root/target}/debug/terradesk-app" \
+TERRADESK_APP="${CARGO_TARGET_DIR:-$root/target}/debug/terradesk-app" TERRADESK_DEB="$deb" \
   TERRADESK_CLI="${CARGO_TARGET_DIR:-$root/target}/debug/terradesk" TERRADESK_ARTIFACTS="$art" \
   scripts/headless.sh node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$logs/e2e.tap" tests/e2e/ || status=1

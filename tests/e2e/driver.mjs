@@ -26,8 +26,9 @@ function waitForPort(port, timeoutMs = 20000) {
   });
 }
 
-/** One tauri-driver for a test file; `env` reaches the app (its data folder, for instance). */
-export async function startDriver({ port = 4444, env = {} } = {}) {
+/** One tauri-driver for a test file; `env` reaches the app (its data folder, for instance);
+ * `application` is the app's binary (the built one by default). */
+export async function startDriver({ port = 4444, env = {}, application = app } = {}) {
   const bin = process.env.TAURI_DRIVER ?? "tauri-driver";
   const child = spawn(bin, ["--port", String(port), "--native-port", String(port + 1)], {
     env: { ...process.env, ...env },
@@ -45,7 +46,7 @@ export async function startDriver({ port = 4444, env = {} } = {}) {
         capabilities: {
           browserName: "wry",
           "wdio:enforceWebDriverClassic": true,
-          "tauri:options": { application: app },
+          "tauri:options": { application },
         },
       });
     },

@@ -21,7 +21,7 @@ use terradesk_core::{Desk, DeskConfig, Error, JobId, Region, SecretKey};
 pub const SANDBOX_PORT: u16 = 8788;
 
 #[derive(Parser)]
-#[command(name = "terradesk", version, about = "Run DJI TerraAPI reconstructions of drone surveys.")]
+#[command(name = "terradesk", version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("TERRADESK_COMMIT"), ")"), about = "Run DJI TerraAPI reconstructions of drone surveys.")]
 struct Cli {
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]

@@ -1,0 +1,5 @@
+include!("../commit.rs");
+
+fn main() {
+    emit_commit();
+}
