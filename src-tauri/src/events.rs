@@ -8,6 +8,11 @@ use terradesk_core::{Desk, DeskEvent};
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, specta::Type, tauri_specta::Event)]
 pub struct DeskUpdate(pub DeskEvent);
 
+/// Folders a later launch of the app was given (dropped on its icon, `terradesk-app DIR`): New
+/// job opens with them.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, specta::Type, tauri_specta::Event)]
+pub struct OpenFolders(pub Vec<String>);
+
 /// Forward every event of `desk` to the page, for the life of the app.
 pub fn forward<R: Runtime>(app: AppHandle<R>, desk: Desk) {
     let mut rx = desk.subscribe();

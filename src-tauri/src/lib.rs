@@ -69,13 +69,14 @@ macro_rules! specta_builder {
                 app::set_link_limits,
                 app::set_map_tiles,
                 app::map_tile,
+                app::launch_folders,
                 app::get_proxy,
                 app::save_proxy,
                 app::reveal::<$runtime>,
                 app::open_log_folder::<$runtime>,
                 app::notify::<$runtime>,
             ])
-            .events(tauri_specta::collect_events![$crate::events::DeskUpdate])
+            .events(tauri_specta::collect_events![$crate::events::DeskUpdate, $crate::events::OpenFolders])
             // One constant: tauri-specta writes several in no fixed order.
             .constant(
                 "CODES",
@@ -108,7 +109,29 @@ pub fn typescript_bindings() -> String {
 /// Build the app on any runtime, with the given façade (tests pass their own). Call [`mount`] on
 /// the built app before using it.
 pub fn build_app<R: tauri::Runtime>(builder: tauri::Builder<R>, specta: &tauri_specta::Builder<R>, desk: Desk) -> tauri::Builder<R> {
-    builder.manage(desk).invoke_handler(specta.invoke_handler())
+    builder.manage(desk).manage(LaunchFolders::default()).invoke_handler(specta.invoke_handler())
+}
+
+/// Folders the app was started with (`terradesk-app DIR`, a folder dropped on its icon), until
+/// the page takes them.
+#[derive(Default)]
+pub struct LaunchFolders(pub std::sync::Mutex<Vec<String>>);
+
+/// A later launch reached this app: its window comes forward, and New job opens with the folders
+/// it was given.
+fn on_launch<R: tauri::Runtime>(app: &tauri::AppHandle<R>, launch: terradesk_core::instance::Launch) {
+    use tauri::Manager;
+    use tauri_specta::Event;
+    tracing::info!(args = launch.args.len(), "a later launch was handed to this app");
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.show();
+        let _ = w.unminimize();
+        let _ = w.set_focus();
+    }
+    let folders: Vec<String> = launch.folders().iter().map(|p| p.display().to_string()).collect();
+    if !folders.is_empty() {
+        let _ = events::OpenFolders(folders).emit(app);
+    }
 }
 
 /// What needs the built app: typed events, and the façade's events forwarded to the page.
@@ -122,6 +145,26 @@ pub fn run() {
     let _guard = init_logging();
     let specta = specta_builder!(tauri::Wry);
     let data_dir = terradesk_core::paths::data_dir();
+    // One app per data folder: a second launch hands its folders to the first and ends here,
+    // before it opens the database.
+    let launch = terradesk_core::instance::Launch::this();
+    let instance = match terradesk_core::instance::claim(&data_dir, &launch) {
+        Ok(terradesk_core::instance::Claim::First(i)) => Some(i),
+        Ok(terradesk_core::instance::Claim::Handed) => {
+            tracing::info!("TerraDesk already runs on this data folder: its window was brought forward");
+            std::process::exit(0);
+        }
+        Ok(terradesk_core::instance::Claim::Busy(why)) => {
+            tracing::error!(why, "TerraDesk already runs on this data folder but does not answer");
+            rfd::MessageDialog::new().set_title("TerraDesk is already running").set_description(&why).set_level(rfd::MessageLevel::Warning).show();
+            std::process::exit(1);
+        }
+        // The data folder cannot be written: opening it below says so.
+        Err(e) => {
+            tracing::warn!(error = %e, "could not check for another TerraDesk");
+            None
+        }
+    };
     let desk = match open_desk(desk_config(data_dir.clone(), Account::in_dir(&data_dir))) {
         Ok(d) => d,
         Err(e) => {
@@ -140,8 +183,21 @@ pub fn run() {
         &specta,
         desk.clone(),
     )
-    .setup(|app| {
+    .setup(move |app| {
+        use tauri::Manager;
         tray::install(app.handle())?;
+        *app.state::<LaunchFolders>().0.lock().unwrap() = launch.folders().iter().map(|p| p.display().to_string()).collect();
+        if let Some(instance) = instance {
+            let handle = app.handle().clone();
+            // The thread owns the instance (and so its lock) for the life of the app.
+            std::thread::Builder::new().name("later-launches".into()).spawn(move || {
+                // The whole instance, not only the field the loop reads (closures capture fields).
+                let instance = instance;
+                for l in instance.launches.iter() {
+                    on_launch(&handle, l);
+                }
+            })?;
+        }
         Ok(())
     })
     .on_window_event(tray::on_window_event)

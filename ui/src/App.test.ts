@@ -3,9 +3,15 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import App from "./App.svelte";
 import { setLocale } from "./lib/i18n";
 import { account, mockBackend, resetBackend } from "./test/ipc";
+import { summary } from "./test/fixtures";
+import { emit } from "@tauri-apps/api/event";
+import { draft } from "./lib/new-job.svelte";
 
 beforeEach(() => setLocale("en"));
-afterEach(() => resetBackend());
+afterEach(() => {
+  resetBackend();
+  draft.reset();
+});
 
 describe("App shell", () => {
   it("shows the app name, and Jobs is the start screen", async () => {
@@ -55,5 +61,24 @@ describe("App shell", () => {
     render(App);
     await fireEvent.click(await screen.findByRole("button", { name: /Set up your account/ }));
     await waitFor(() => expect(screen.getByTestId("nav-settings")).toHaveAttribute("aria-current", "page"));
+  });
+
+  it("opens New job with the folders the app was started with, and those a later launch hands over", async () => {
+    const calls = mockBackend({
+      list_jobs: () => [],
+      launch_folders: () => ["/surveys/field-7"],
+      scan_folder: (a) => summary({ root: String(a!.path), name: String(a!.path).split("/").pop() }),
+      doctor: () => {
+        throw { code: "internal", params: {}, message: "not here" };
+      },
+    });
+    render(App);
+    await waitFor(() => expect(screen.getByTestId("nav-new-job")).toHaveAttribute("aria-current", "page"));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "scan_folder").map((c) => c.args!.path)).toEqual(["/surveys/field-7"]));
+    // A second double-click on the icon, with another folder: the running app takes it.
+    await fireEvent.click(screen.getByTestId("nav-jobs"));
+    await emit("open-folders", ["/surveys/field-8"]);
+    await waitFor(() => expect(screen.getByTestId("nav-new-job")).toHaveAttribute("aria-current", "page"));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "scan_folder").map((c) => c.args!.path)).toEqual(["/surveys/field-7", "/surveys/field-8"]));
   });
 });

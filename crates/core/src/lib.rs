@@ -15,6 +15,7 @@ pub mod desk;
 pub mod doctor;
 pub mod error;
 pub mod hooks;
+pub mod instance;
 pub mod jobs;
 pub mod net;
 pub mod paths;

@@ -44,6 +44,13 @@ pub async fn set_link_limits(desk: State<'_, Desk>, share: u8, full_speed_from: 
     Ok(desk.set_link_limits(share, full_speed_from, full_speed_to).await?)
 }
 
+/// The folders the app was started with (once: the page takes them at its start).
+#[tauri::command]
+#[specta::specta]
+pub fn launch_folders(folders: State<'_, crate::LaunchFolders>) -> Vec<String> {
+    std::mem::take(&mut *folders.0.lock().unwrap_or_else(|p| p.into_inner()))
+}
+
 /// The background map under New job's photo map: on or off, and its OSM-style tile URL.
 #[tauri::command]
 #[specta::specta]

@@ -158,6 +158,8 @@ export const api = {
   setSpeedLimit: (bytesPerSecond: number) => call(() => commands.setSpeedLimit(bytesPerSecond)),
   /** A share of the link (percent, 0: none) instead of a rate; full speed between two "HH:MM" (both "": never). */
   setLinkLimits: (share: number, fullSpeedFrom: string, fullSpeedTo: string) => call(() => commands.setLinkLimits(share, fullSpeedFrom, fullSpeedTo)),
+  /** The folders the app was started with (`terradesk-app DIR`, dropped on its icon); once. */
+  launchFolders: () => commands.launchFolders(),
   /** The background map under New job's photo map (off by default) and its tile URL. */
   setMapTiles: (on: boolean, url: string) => call(() => commands.setMapTiles(on, url)),
   /** One background map tile, as a data: URL (fetched by the core, through the proxy, cached). */

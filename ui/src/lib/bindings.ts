@@ -302,6 +302,12 @@ async mapTile(z: number, x: number, y: number) : Promise<Result<string, UserErro
 }
 },
 /**
+ * The folders the app was started with (once: the page takes them at its start).
+ */
+async launchFolders() : Promise<string[]> {
+    return await TAURI_INVOKE("launch_folders");
+},
+/**
  * The proxy settings: never the password, only whether one is stored.
  */
 async getProxy() : Promise<Result<ProxyView, UserError>> {
@@ -359,9 +365,11 @@ async notify(title: string, body: string) : Promise<void> {
 
 
 export const events = __makeEvents__<{
-deskUpdate: DeskUpdate
+deskUpdate: DeskUpdate,
+openFolders: OpenFolders
 }>({
-deskUpdate: "desk-update"
+deskUpdate: "desk-update",
+openFolders: "open-folders"
 })
 
 /** user-defined constants **/
@@ -682,6 +690,11 @@ id: string;
  * Its own name ("English", "简体中文"); empty for "auto".
  */
 native: string }
+/**
+ * Folders a later launch of the app was given (dropped on its icon, `terradesk-app DIR`): New
+ * job opens with them.
+ */
+export type OpenFolders = string[]
 /**
  * A file that will be uploaded though it is neither a photo nor a LiDAR file.
  */
