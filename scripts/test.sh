@@ -28,7 +28,8 @@ if [ -z "${TERRADESK_QUICK:-}" ]; then
 fi
 
 step "Building the desktop app and its .deb (debug), as npm run package does"
-bash scripts/package.sh --debug --bundles deb 2>&1 | tail -n 5
+# The test build trusts the updater test key (tests/data/updater); released builds trust TerraDesk's.
+bash scripts/package.sh --debug --bundles deb --config "$root/tests/e2e/tauri.test.conf.json" 2>&1 | tail -n 5
 deb=$(ls -t "${CARGO_TARGET_DIR:-$root/target}"/debug/bundle/deb/*.deb | head -n 1)
 
 step "End-to-end tests: the built app in WebKit, under Xvfb"

@@ -5,6 +5,7 @@ pub mod commands;
 pub mod error;
 pub mod events;
 mod tray;
+pub mod update;
 
 use std::sync::Arc;
 use terradesk_core::desk::SandboxSource;
@@ -70,13 +71,17 @@ macro_rules! specta_builder {
                 app::set_map_tiles,
                 app::map_tile,
                 app::launch_folders,
+                app::about,
+                app::set_update_feed,
+                $crate::update::check_update::<$runtime>,
+                $crate::update::install_update::<$runtime>,
                 app::get_proxy,
                 app::save_proxy,
                 app::reveal::<$runtime>,
                 app::open_log_folder::<$runtime>,
                 app::notify::<$runtime>,
             ])
-            .events(tauri_specta::collect_events![$crate::events::DeskUpdate, $crate::events::OpenFolders])
+            .events(tauri_specta::collect_events![$crate::events::DeskUpdate, $crate::events::OpenFolders, $crate::update::UpdateProgress])
             // One constant: tauri-specta writes several in no fixed order.
             .constant(
                 "CODES",
@@ -109,7 +114,7 @@ pub fn typescript_bindings() -> String {
 /// Build the app on any runtime, with the given façade (tests pass their own). Call [`mount`] on
 /// the built app before using it.
 pub fn build_app<R: tauri::Runtime>(builder: tauri::Builder<R>, specta: &tauri_specta::Builder<R>, desk: Desk) -> tauri::Builder<R> {
-    builder.manage(desk).manage(LaunchFolders::default()).invoke_handler(specta.invoke_handler())
+    builder.manage(desk).manage(LaunchFolders::default()).manage(update::PendingUpdate::default()).invoke_handler(specta.invoke_handler())
 }
 
 /// Folders the app was started with (`terradesk-app DIR`, a folder dropped on its icon), until
@@ -179,7 +184,8 @@ pub fn run() {
         tauri::Builder::default()
             .plugin(tauri_plugin_dialog::init())
             .plugin(tauri_plugin_opener::init())
-            .plugin(tauri_plugin_notification::init()),
+            .plugin(tauri_plugin_notification::init())
+            .plugin(tauri_plugin_updater::Builder::new().build()),
         &specta,
         desk.clone(),
     )

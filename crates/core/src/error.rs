@@ -93,6 +93,10 @@ codes! {
     InvalidClock = "input.bad_time",
     ProxyAuth = "net.proxy_auth",
     SandboxUnavailable = "sandbox.unavailable",
+    UpdateCheckFailed = "update.check_failed",
+    UpdateBadSignature = "update.bad_signature",
+    UpdateInstallFailed = "update.install_failed",
+    UpdateNone = "update.none",
     Usage = "cli.usage",
     Cancelled = "cancelled",
     Internal = "internal",
@@ -244,6 +248,15 @@ pub enum Error {
     ProxyAuth,
     #[error("The sandbox could not start: {reason}")]
     SandboxUnavailable { reason: String },
+    #[error("Could not check for updates ({reason}). TerraDesk keeps working; try again later.")]
+    UpdateCheckFailed { reason: String },
+    /// The downloaded update's signature is not TerraDesk's: it may have been tampered with.
+    #[error("The downloaded update {version} is not signed with TerraDesk's key, so it was not installed (it may have been damaged or tampered with). Your TerraDesk keeps working; try again later, or download TerraDesk from its website.")]
+    UpdateBadSignature { version: String },
+    #[error("The update {version} was downloaded and its signature checked, but could not be installed: {reason}. Your TerraDesk keeps working; install the new version from its website.")]
+    UpdateInstallFailed { version: String, reason: String },
+    #[error("There is no update to install: check for updates first.")]
+    UpdateNone,
     #[error("{message}")]
     Usage { message: String },
     #[error("Cancelled.")]
@@ -352,6 +365,10 @@ impl Error {
             Error::InvalidClock { .. } => C::InvalidClock,
             Error::ProxyAuth => C::ProxyAuth,
             Error::SandboxUnavailable { .. } => C::SandboxUnavailable,
+            Error::UpdateCheckFailed { .. } => C::UpdateCheckFailed,
+            Error::UpdateBadSignature { .. } => C::UpdateBadSignature,
+            Error::UpdateInstallFailed { .. } => C::UpdateInstallFailed,
+            Error::UpdateNone => C::UpdateNone,
             Error::Usage { .. } => C::Usage,
             Error::Cancelled => C::Cancelled,
             Error::Saved(u) => u.code,

@@ -33,6 +33,8 @@ pub struct Settings {
     pub map_tiles: bool,
     /// An OSM-style tile URL, with `{z}`, `{x}` and `{y}`.
     pub map_tile_url: String,
+    /// Where updates are announced (a `latest.json` URL); empty: TerraDesk's own feed.
+    pub update_feed: String,
 }
 
 impl Default for Settings {
@@ -48,6 +50,7 @@ impl Default for Settings {
             proxy: Default::default(),
             map_tiles: false,
             map_tile_url: crate::tiles::OSM.to_string(),
+            update_feed: String::new(),
         }
     }
 }
@@ -131,7 +134,7 @@ mod tests {
         let file = SettingsFile::in_dir(&dir.path().join("nested"));
         assert_eq!(file.load().unwrap(), Settings::default());
         let proxy = crate::net::ProxySettings { mode: crate::net::ProxyMode::Manual, url: "http://p:3128".into(), username: "me".into(), no_proxy: "a.b".into() };
-        let s = Settings { region: Region::Cn, language: "zh-CN".into(), speed_limit: 0, link_share: 50, full_speed_from: "19:00".into(), full_speed_to: "07:00".into(), link_measured: 1, proxy, map_tiles: true, map_tile_url: "http://t/{z}/{x}/{y}.png".into() };
+        let s = Settings { region: Region::Cn, language: "zh-CN".into(), speed_limit: 0, link_share: 50, full_speed_from: "19:00".into(), full_speed_to: "07:00".into(), link_measured: 1, proxy, map_tiles: true, map_tile_url: "http://t/{z}/{x}/{y}.png".into(), update_feed: "https://u/latest.json".into() };
         file.save(&s).unwrap();
         assert_eq!(file.load().unwrap(), s);
     }

@@ -44,11 +44,42 @@ pub async fn set_link_limits(desk: State<'_, Desk>, share: u8, full_speed_from: 
     Ok(desk.set_link_limits(share, full_speed_from, full_speed_to).await?)
 }
 
+/// What About shows: the version, the commit it was built from, where the data and logs live.
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AboutInfo {
+    pub version: String,
+    pub commit: String,
+    pub data_dir: String,
+    pub log_dir: String,
+    /// The system it runs on (`linux x86_64`).
+    pub platform: String,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn about(desk: State<'_, Desk>) -> AboutInfo {
+    AboutInfo {
+        version: env!("CARGO_PKG_VERSION").into(),
+        commit: env!("TERRADESK_COMMIT").into(),
+        data_dir: desk.data_dir().display().to_string(),
+        log_dir: terradesk_core::paths::log_dir().display().to_string(),
+        platform: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+    }
+}
+
 /// The folders the app was started with (once: the page takes them at its start).
 #[tauri::command]
 #[specta::specta]
 pub fn launch_folders(folders: State<'_, crate::LaunchFolders>) -> Vec<String> {
     std::mem::take(&mut *folders.0.lock().unwrap_or_else(|p| p.into_inner()))
+}
+
+/// Where updates are looked for: a `latest.json` URL, or empty for TerraDesk's own feed.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_update_feed(desk: State<'_, Desk>, url: String) -> CmdResult<Settings> {
+    Ok(desk.set_update_feed(url).await?)
 }
 
 /// The background map under New job's photo map: on or off, and its OSM-style tile URL.

@@ -158,6 +158,14 @@ export const api = {
   setSpeedLimit: (bytesPerSecond: number) => call(() => commands.setSpeedLimit(bytesPerSecond)),
   /** A share of the link (percent, 0: none) instead of a rate; full speed between two "HH:MM" (both "": never). */
   setLinkLimits: (share: number, fullSpeedFrom: string, fullSpeedTo: string) => call(() => commands.setLinkLimits(share, fullSpeedFrom, fullSpeedTo)),
+  /** What About shows: version, commit, data and log folders. */
+  about: () => commands.about(),
+  /** Ask the update feed for a newer version (null: this one is the newest). */
+  checkUpdate: () => call(() => commands.checkUpdate()),
+  /** Pause the transfers, download, verify, install the update found, and restart. */
+  installUpdate: () => call(() => commands.installUpdate()),
+  /** Where updates are looked for ("" : TerraDesk's own feed). */
+  setUpdateFeed: (url: string) => call(() => commands.setUpdateFeed(url)),
   /** The folders the app was started with (`terradesk-app DIR`, dropped on its icon); once. */
   launchFolders: () => commands.launchFolders(),
   /** The background map under New job's photo map (off by default) and its tile URL. */

@@ -307,6 +307,43 @@ async mapTile(z: number, x: number, y: number) : Promise<Result<string, UserErro
 async launchFolders() : Promise<string[]> {
     return await TAURI_INVOKE("launch_folders");
 },
+async about() : Promise<AboutInfo> {
+    return await TAURI_INVOKE("about");
+},
+/**
+ * Where updates are looked for: a `latest.json` URL, or empty for TerraDesk's own feed.
+ */
+async setUpdateFeed(url: string) : Promise<Result<Settings, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_update_feed", { url }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Ask the feed for a newer version; `None`: this one is the newest.
+ */
+async checkUpdate() : Promise<Result<UpdateInfo | null, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("check_update") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Install the update found by [`check_update`]: pause the transfers, download and verify,
+ * install, restart. When it fails, nothing is installed and the transfers go on.
+ */
+async installUpdate() : Promise<Result<null, UserError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("install_update") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 /**
  * The proxy settings: never the password, only whether one is stored.
  */
@@ -366,18 +403,28 @@ async notify(title: string, body: string) : Promise<void> {
 
 export const events = __makeEvents__<{
 deskUpdate: DeskUpdate,
-openFolders: OpenFolders
+openFolders: OpenFolders,
+updateProgress: UpdateProgress
 }>({
 deskUpdate: "desk-update",
-openFolders: "open-folders"
+openFolders: "open-folders",
+updateProgress: "update-progress"
 })
 
 /** user-defined constants **/
 
-export const CODES = {"errors":["auth.no_keys","auth.key_empty","auth.key_too_long","auth.key_spaces","auth.key_characters","auth.secret_missing","auth.keychain","auth.wrong_keys","auth.clock_skew","auth.storage_denied","net.unreachable","net.timeout","server.error","server.bad_answer","server.refused","server.not_found","server.rate_limited","job.limit_reached","job.params_refused","job.not_found","job.wrong_state","job.no_result","job.not_downloaded","job.unreadable","job.busy","job.changed","job.failed_on_server","dataset.not_found","dataset.not_a_folder","dataset.not_survey","dataset.unreadable","dataset.empty","dataset.problems","dataset.too_few_photos","dataset.too_many_photos","dataset.no_lidar","dataset.lidar_too_large","upload.incomplete","upload.file_unreadable","upload.file_changing","params.invalid","params.unknown","params.bad_value","params.unknown_preset","params.preset_kind","params.unknown_kind","export.empty","download.failed","download.corrupt","download.no_url","disk.full","disk.io","disk.newer_database","path.not_allowed","app.open_failed","app.gone","app.unknown_language","input.unknown_region","input.bad_address","net.bad_proxy","input.bad_time","net.proxy_auth","sandbox.unavailable","cli.usage","cancelled","internal"],"notes":["note.created","note.retry_of","note.state_changed","note.resource_created","note.resource_found","note.uploading","note.uploaded","note.remote_job_created","note.remote_job_found","note.started","note.queued","note.server_status","note.server_failed","note.stopped","note.stopped_locally","note.downloading","note.downloaded","note.download_paused","note.exported"]} as const;
+export const CODES = {"errors":["auth.no_keys","auth.key_empty","auth.key_too_long","auth.key_spaces","auth.key_characters","auth.secret_missing","auth.keychain","auth.wrong_keys","auth.clock_skew","auth.storage_denied","net.unreachable","net.timeout","server.error","server.bad_answer","server.refused","server.not_found","server.rate_limited","job.limit_reached","job.params_refused","job.not_found","job.wrong_state","job.no_result","job.not_downloaded","job.unreadable","job.busy","job.changed","job.failed_on_server","dataset.not_found","dataset.not_a_folder","dataset.not_survey","dataset.unreadable","dataset.empty","dataset.problems","dataset.too_few_photos","dataset.too_many_photos","dataset.no_lidar","dataset.lidar_too_large","upload.incomplete","upload.file_unreadable","upload.file_changing","params.invalid","params.unknown","params.bad_value","params.unknown_preset","params.preset_kind","params.unknown_kind","export.empty","download.failed","download.corrupt","download.no_url","disk.full","disk.io","disk.newer_database","path.not_allowed","app.open_failed","app.gone","app.unknown_language","input.unknown_region","input.bad_address","net.bad_proxy","input.bad_time","net.proxy_auth","sandbox.unavailable","update.check_failed","update.bad_signature","update.install_failed","update.none","cli.usage","cancelled","internal"],"notes":["note.created","note.retry_of","note.state_changed","note.resource_created","note.resource_found","note.uploading","note.uploaded","note.remote_job_created","note.remote_job_found","note.started","note.queued","note.server_status","note.server_failed","note.stopped","note.stopped_locally","note.downloading","note.downloaded","note.download_paused","note.exported"]} as const;
 
 /** user-defined types **/
 
+/**
+ * What About shows: the version, the commit it was built from, where the data and logs live.
+ */
+export type AboutInfo = { version: string; commit: string; dataDir: string; logDir: string; 
+/**
+ * The system it runs on (`linux x86_64`).
+ */
+platform: string }
 /**
  * What the UI may know about the account: never the SecretKey, only whether one is stored.
  */
@@ -463,7 +510,7 @@ export type DownloadReport = { folder: string; files: number; bytes: number;
  * Already complete from an earlier run.
  */
 skippedExisting: number; refused: RefusedFile[] }
-export type ErrorCode = "auth.no_keys" | "auth.key_empty" | "auth.key_too_long" | "auth.key_spaces" | "auth.key_characters" | "auth.secret_missing" | "auth.keychain" | "auth.wrong_keys" | "auth.clock_skew" | "auth.storage_denied" | "net.unreachable" | "net.timeout" | "server.error" | "server.bad_answer" | "server.refused" | "server.not_found" | "server.rate_limited" | "job.limit_reached" | "job.params_refused" | "job.not_found" | "job.wrong_state" | "job.no_result" | "job.not_downloaded" | "job.unreadable" | "job.busy" | "job.changed" | "job.failed_on_server" | "dataset.not_found" | "dataset.not_a_folder" | "dataset.not_survey" | "dataset.unreadable" | "dataset.empty" | "dataset.problems" | "dataset.too_few_photos" | "dataset.too_many_photos" | "dataset.no_lidar" | "dataset.lidar_too_large" | "upload.incomplete" | "upload.file_unreadable" | "upload.file_changing" | "params.invalid" | "params.unknown" | "params.bad_value" | "params.unknown_preset" | "params.preset_kind" | "params.unknown_kind" | "export.empty" | "download.failed" | "download.corrupt" | "download.no_url" | "disk.full" | "disk.io" | "disk.newer_database" | "path.not_allowed" | "app.open_failed" | "app.gone" | "app.unknown_language" | "input.unknown_region" | "input.bad_address" | "net.bad_proxy" | "input.bad_time" | "net.proxy_auth" | "sandbox.unavailable" | "cli.usage" | "cancelled" | "internal"
+export type ErrorCode = "auth.no_keys" | "auth.key_empty" | "auth.key_too_long" | "auth.key_spaces" | "auth.key_characters" | "auth.secret_missing" | "auth.keychain" | "auth.wrong_keys" | "auth.clock_skew" | "auth.storage_denied" | "net.unreachable" | "net.timeout" | "server.error" | "server.bad_answer" | "server.refused" | "server.not_found" | "server.rate_limited" | "job.limit_reached" | "job.params_refused" | "job.not_found" | "job.wrong_state" | "job.no_result" | "job.not_downloaded" | "job.unreadable" | "job.busy" | "job.changed" | "job.failed_on_server" | "dataset.not_found" | "dataset.not_a_folder" | "dataset.not_survey" | "dataset.unreadable" | "dataset.empty" | "dataset.problems" | "dataset.too_few_photos" | "dataset.too_many_photos" | "dataset.no_lidar" | "dataset.lidar_too_large" | "upload.incomplete" | "upload.file_unreadable" | "upload.file_changing" | "params.invalid" | "params.unknown" | "params.bad_value" | "params.unknown_preset" | "params.preset_kind" | "params.unknown_kind" | "export.empty" | "download.failed" | "download.corrupt" | "download.no_url" | "disk.full" | "disk.io" | "disk.newer_database" | "path.not_allowed" | "app.open_failed" | "app.gone" | "app.unknown_language" | "input.unknown_region" | "input.bad_address" | "net.bad_proxy" | "input.bad_time" | "net.proxy_auth" | "sandbox.unavailable" | "update.check_failed" | "update.bad_signature" | "update.install_failed" | "update.none" | "cli.usage" | "cancelled" | "internal"
 export type ExportReport = { path: string; entries: number; bytes: number; 
 /**
  * What was moved to fit the Terra layout: (from, to).
@@ -902,7 +949,11 @@ mapTiles: boolean;
 /**
  * An OSM-style tile URL, with `{z}`, `{x}` and `{y}`.
  */
-mapTileUrl: string }
+mapTileUrl: string; 
+/**
+ * Where updates are announced (a `latest.json` URL); empty: TerraDesk's own feed.
+ */
+updateFeed: string }
 export type Severity = 
 /**
  * The job would fail or be wrong: fix it first.
@@ -963,6 +1014,19 @@ export type TaskKind =
  * Upload, then processing on the server.
  */
 "pipeline" | "download" | "export"
+/**
+ * An update on offer.
+ */
+export type UpdateInfo = { version: string; current: string; 
+/**
+ * What's new, as the feed says it.
+ */
+notes: string | null; date: string | null }
+/**
+ * How an update's installation goes: `downloading` (bytes so far, of `total` when known),
+ * `verified` (the signature is TerraDesk's), `installing`.
+ */
+export type UpdateProgress = { stage: string; done: number; total: number | null }
 /**
  * The one serialisable error shape: `{code, params, message, detail}`.
  */

@@ -140,6 +140,22 @@ impl Desk {
         .await
     }
 
+    /// Where updates are looked for: a `latest.json` URL (http or https), or empty for
+    /// TerraDesk's own feed.
+    pub async fn set_update_feed(&self, url: String) -> Result<Settings> {
+        let url = url.trim().to_string();
+        if !url.is_empty() && !(url.starts_with("https://") || url.starts_with("http://")) || (!url.is_empty() && reqwest::Url::parse(&url).is_err()) {
+            return Err(Error::InvalidAddress { value: url });
+        }
+        self.blocking(move |a| {
+            let mut s = a.settings()?;
+            s.update_feed = url;
+            a.save_settings(&s)?;
+            Ok(s)
+        })
+        .await
+    }
+
     /// One background map tile (PNG or JPEG bytes), when the user turned the background map on:
     /// through the proxy, kept in the data folder's `tiles/` for the next time.
     pub async fn map_tile(&self, z: u8, x: u32, y: u32) -> Result<Vec<u8>> {

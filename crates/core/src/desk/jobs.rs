@@ -178,6 +178,27 @@ impl Desk {
         Ok(v)
     }
 
+    /// Pause every transfer running (before an update: nothing half-sent is lost, and the
+    /// restarted app resumes unfinished jobs by itself). The jobs paused, to resume if the update
+    /// does not happen.
+    pub fn pause_all(&self) -> Vec<JobId> {
+        let runner = &self.inner.runner;
+        let paused: Vec<JobId> = runner.running().into_iter().filter(|id| runner.info(*id).is_some_and(|i| !i.paused) && runner.pause(*id)).collect();
+        for id in &paused {
+            if let Ok(v) = self.view(*id) {
+                self.emit(DeskEvent::Job(v));
+            }
+        }
+        paused
+    }
+
+    /// Resume the jobs [`Desk::pause_all`] paused.
+    pub fn resume_all(&self, ids: &[JobId]) {
+        for id in ids {
+            let _ = self.resume(*id);
+        }
+    }
+
     /// Cancel what runs for a job and wait until it has stopped.
     pub async fn cancel(&self, id: JobId) -> Option<Outcome> {
         let mut h = self.inner.runner.handle(id)?;

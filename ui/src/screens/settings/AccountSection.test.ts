@@ -30,8 +30,8 @@ describe("Settings → Account", () => {
     expect(field("secret-key").value).toBe("");
     expect(field("secret-key").type).toBe("password");
     expect(field("secret-key").placeholder).toBe("Leave empty to keep the stored key");
-    // The account is asked for once (Network asks for the settings and the proxy).
-    expect(calls.map((c) => c.cmd).filter((c) => c !== "get_settings" && c !== "get_proxy")).toEqual(["get_account"]);
+    // The account is asked for once (Network asks for the settings and the proxy, About for the version).
+    expect(calls.map((c) => c.cmd).filter((c) => c === "get_account")).toEqual(["get_account"]);
   });
 
   it("draws the form at once when the app has the account already: no loading line, no fields arriving late", async () => {
