@@ -95,15 +95,19 @@ impl Desk {
     }
 
     /// Save a change of the limit's settings and apply it at once, to the transfers running too.
+    /// Read the settings, change them, save them; what was saved.
+    async fn change_settings(&self, change: impl FnOnce(&mut Settings) + Send + 'static) -> Result<Settings> {
+        self.blocking(move |a| {
+            let mut s = a.settings()?;
+            change(&mut s);
+            a.save_settings(&s)?;
+            Ok(s)
+        })
+        .await
+    }
+
     async fn change_limits(&self, change: impl FnOnce(&mut Settings) + Send + 'static) -> Result<Settings> {
-        let s = self
-            .blocking(move |a| {
-                let mut s = a.settings()?;
-                change(&mut s);
-                a.save_settings(&s)?;
-                Ok(s)
-            })
-            .await?;
+        let s = self.change_settings(change).await?;
         let rate = {
             let mut g = self.inner.governor.lock().unwrap();
             g.policy = crate::throttle::LimitPolicy::from_settings(&s);
@@ -130,12 +134,9 @@ impl Desk {
     pub async fn set_map_tiles(&self, on: bool, url: String) -> Result<Settings> {
         let url = if url.trim().is_empty() { crate::tiles::OSM.to_string() } else { url.trim().to_string() };
         crate::tiles::check_template(&url)?;
-        self.blocking(move |a| {
-            let mut s = a.settings()?;
+        self.change_settings(move |s| {
             s.map_tiles = on;
             s.map_tile_url = url;
-            a.save_settings(&s)?;
-            Ok(s)
         })
         .await
     }
@@ -147,13 +148,7 @@ impl Desk {
         if !url.is_empty() && !(url.starts_with("https://") || url.starts_with("http://")) || (!url.is_empty() && reqwest::Url::parse(&url).is_err()) {
             return Err(Error::InvalidAddress { value: url });
         }
-        self.blocking(move |a| {
-            let mut s = a.settings()?;
-            s.update_feed = url;
-            a.save_settings(&s)?;
-            Ok(s)
-        })
-        .await
+        self.change_settings(move |s| s.update_feed = url).await
     }
 
     /// One background map tile (PNG or JPEG bytes), when the user turned the background map on:
@@ -172,12 +167,6 @@ impl Desk {
         if !LANGUAGES.iter().any(|(id, _)| *id == language) {
             return Err(Error::UnknownLanguage { value: language });
         }
-        self.blocking(move |a| {
-            let mut s = a.settings()?;
-            s.language = language;
-            a.save_settings(&s)?;
-            Ok(s)
-        })
-        .await
+        self.change_settings(move |s| s.language = language).await
     }
 }
