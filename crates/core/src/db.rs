@@ -102,6 +102,11 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE jobs ADD COLUMN left_out TEXT NOT NULL DEFAULT '[]';",
 ];
 
+/// The schema version this TerraDesk writes (the number of migrations).
+pub fn schema_version_known() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
 /// A shared connection; every call takes the lock for one short transaction.
 #[derive(Clone)]
 pub struct Db {
@@ -129,6 +134,12 @@ impl Db {
             std::fs::create_dir_all(dir).map_err(|e| Error::storage("create the folder", dir, e))?;
         }
         let conn = Connection::open(path).map_err(|e| sql_error(path, e))?;
+        // A database from a newer TerraDesk is refused before anything is written to it (even
+        // the journal mode): the newer version, installed again, finds it as it left it.
+        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| sql_error(path, e))?;
+        if found > MIGRATIONS.len() as i64 {
+            return Err(Error::NewerDatabase { path: path.display().to_string(), version: found, known: MIGRATIONS.len() as i64 });
+        }
         conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;")
             .map_err(|e| sql_error(path, e))?;
         let db = Db { conn: Arc::new(Mutex::new(conn)), path: path.to_path_buf() };

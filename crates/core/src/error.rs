@@ -83,6 +83,7 @@ codes! {
     DiskFull = "disk.full",
     Disk = "disk.io",
     NewerDatabase = "disk.newer_database",
+    NewerSettings = "disk.newer_settings",
     PathNotAllowed = "path.not_allowed",
     OpenFailed = "app.open_failed",
     Gone = "app.gone",
@@ -227,6 +228,8 @@ pub enum Error {
     Disk { action: String, path: String, reason: String },
     #[error("The job history {path} was written by a newer TerraDesk (schema {version}; this one knows {known}). Install the newer version again; the file was not changed.")]
     NewerDatabase { path: String, version: i64, known: i64 },
+    #[error("The settings {path} were written by a newer TerraDesk (version {version} of the settings; this one knows {known}). Install the newer version again; the file was not changed.")]
+    NewerSettings { path: String, version: u32, known: u32 },
     #[error("{path} was not chosen in a dialog or dropped on the window, so TerraDesk will not use it. Choose it again.")]
     PathNotAllowed { path: String },
     #[error("Could not open {path}: {reason}")]
@@ -355,6 +358,7 @@ impl Error {
             Error::DiskFull { .. } => C::DiskFull,
             Error::Disk { .. } => C::Disk,
             Error::NewerDatabase { .. } => C::NewerDatabase,
+            Error::NewerSettings { .. } => C::NewerSettings,
             Error::PathNotAllowed { .. } => C::PathNotAllowed,
             Error::OpenFailed { .. } => C::OpenFailed,
             Error::Gone { .. } => C::Gone,

@@ -5,9 +5,16 @@ use crate::{Error, Region, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+/// The settings file's layout version: raised when a change would be misread by an older
+/// TerraDesk (a field that changes meaning); added fields do not need it.
+pub const SETTINGS_SCHEMA: u32 = 1;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Settings {
+    /// The layout version of the file ([`SETTINGS_SCHEMA`] when written by this TerraDesk; a file
+    /// without one is from before versions were written, and reads as version 1).
+    pub schema_version: u32,
     /// The region in use.
     pub region: Region,
     /// "auto" follows the OS; else "en" or "zh-CN".
@@ -40,6 +47,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
+            schema_version: SETTINGS_SCHEMA,
             region: Region::default(),
             language: "auto".into(),
             speed_limit: 0,
@@ -77,7 +85,11 @@ impl SettingsFile {
     /// `settings.json.broken` and the defaults are used, so the app always starts.
     pub fn load(&self) -> Result<Settings> {
         match std::fs::read(&self.path) {
-            Ok(bytes) => match serde_json::from_slice(&bytes) {
+            Ok(bytes) => match serde_json::from_slice::<Settings>(&bytes) {
+                // A newer TerraDesk's: refused, and never written over (its new fields would go).
+                Ok(s) if s.schema_version > SETTINGS_SCHEMA => {
+                    Err(Error::NewerSettings { path: self.path.display().to_string(), version: s.schema_version, known: SETTINGS_SCHEMA })
+                }
                 Ok(s) => Ok(s),
                 Err(e) => {
                     let aside = self.path.with_extension("json.broken");
@@ -94,7 +106,8 @@ impl SettingsFile {
     pub fn save(&self, settings: &Settings) -> Result<()> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| Error::storage("create the folder", dir, e))?;
-        let bytes = serde_json::to_vec_pretty(settings).expect("settings serialise");
+        let settings = Settings { schema_version: SETTINGS_SCHEMA, ..settings.clone() };
+        let bytes = serde_json::to_vec_pretty(&settings).expect("settings serialise");
         write_atomically(&self.path, &bytes)
     }
 }
@@ -134,7 +147,7 @@ mod tests {
         let file = SettingsFile::in_dir(&dir.path().join("nested"));
         assert_eq!(file.load().unwrap(), Settings::default());
         let proxy = crate::net::ProxySettings { mode: crate::net::ProxyMode::Manual, url: "http://p:3128".into(), username: "me".into(), no_proxy: "a.b".into() };
-        let s = Settings { region: Region::Cn, language: "zh-CN".into(), speed_limit: 0, link_share: 50, full_speed_from: "19:00".into(), full_speed_to: "07:00".into(), link_measured: 1, proxy, map_tiles: true, map_tile_url: "http://t/{z}/{x}/{y}.png".into(), update_feed: "https://u/latest.json".into() };
+        let s = Settings { schema_version: SETTINGS_SCHEMA, region: Region::Cn, language: "zh-CN".into(), speed_limit: 0, link_share: 50, full_speed_from: "19:00".into(), full_speed_to: "07:00".into(), link_measured: 1, proxy, map_tiles: true, map_tile_url: "http://t/{z}/{x}/{y}.png".into(), update_feed: "https://u/latest.json".into() };
         file.save(&s).unwrap();
         assert_eq!(file.load().unwrap(), s);
     }

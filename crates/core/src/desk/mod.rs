@@ -97,12 +97,16 @@ const LEASE_RENEW_TICKS: u32 = 40;
 impl Desk {
     /// Open the data folder (creating and migrating the database). Call within a Tokio runtime.
     pub async fn open(config: DeskConfig) -> Result<Desk> {
+        // Settings from a newer TerraDesk stop the start, before the database is opened (saving over them would lose theirs).
+        let settings = match config.account.settings() {
+            Err(e @ Error::NewerSettings { .. }) => return Err(e),
+            other => other.unwrap_or_default(),
+        };
         let db = {
             let path = config.data_dir.join("terradesk.db");
             tokio::task::spawn_blocking(move || Db::open(&path)).await.map_err(Error::internal)??
         };
         let (events, _) = broadcast::channel(1024);
-        let settings = config.account.settings().unwrap_or_default();
         let mut governor = crate::throttle::Governor::new(crate::throttle::LimitPolicy::from_settings(&settings), settings.link_measured);
         let config_limit = governor.tick(std::time::Instant::now(), minute_of_day(), 0.0, false);
         let inner = Arc::new(Inner {
