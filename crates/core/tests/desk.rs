@@ -4,12 +4,10 @@
 
 use std::sync::Arc;
 use std::time::Duration;
-use terradesk_core::connection::{Target, SANDBOX_DEMO_ACCESS_KEY, SANDBOX_DEMO_SECRET_KEY};
-use terradesk_core::credentials::Credentials;
 use terradesk_core::hooks::{CrashOnce, Hooks, NoHooks, Point};
 use terradesk_core::jobs::runner::TaskOutput;
 use terradesk_core::jobs::{JobKind, JobParameters, JobState};
-use terradesk_core::{Desk, DeskConfig, DeskEvent, Error, JobId, Region, SecretKey};
+use terradesk_core::{Desk, DeskConfig, DeskEvent, Error, JobId};
 use terradesk_sandbox::{Sandbox, SandboxConfig};
 
 async fn sandbox(config: SandboxConfig) -> Sandbox {
@@ -18,12 +16,7 @@ async fn sandbox(config: SandboxConfig) -> Sandbox {
 
 async fn desk(dir: &std::path::Path, sb: &Sandbox, hooks: Arc<dyn Hooks>) -> Desk {
     let mut c = DeskConfig::new(dir);
-    c.target_override = Some(Target {
-        region: Region::Sandbox,
-        host: sb.url().to_string(),
-        credentials: Credentials::new(SANDBOX_DEMO_ACCESS_KEY, SecretKey::new(SANDBOX_DEMO_SECRET_KEY)).unwrap(),
-        proxy: terradesk_core::net::Proxy::direct(),
-    });
+    c.target_override = Some(sb.target());
     c.options = c.options.brisk(Duration::from_millis(50));
     c.hooks = hooks;
     Desk::open(c).await.unwrap()

@@ -6,10 +6,8 @@
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use terradesk_core::connection::{Target, SANDBOX_DEMO_ACCESS_KEY, SANDBOX_DEMO_SECRET_KEY};
-use terradesk_core::credentials::Credentials;
 use terradesk_core::jobs::{JobKind, JobParameters, JobState, StartOptions};
-use terradesk_core::{Desk, DeskConfig, Region, SecretKey};
+use terradesk_core::{Desk, DeskConfig};
 use terradesk_sandbox::{Sandbox, SandboxConfig};
 
 fn fixture() -> PathBuf {
@@ -20,12 +18,7 @@ fn config(dir: &Path, sb: Option<&Sandbox>) -> DeskConfig {
     let mut c = DeskConfig::new(dir);
     c.account = terradesk_core::Account::in_dir(dir);
     if let Some(sb) = sb {
-        c.target_override = Some(Target {
-            region: Region::Sandbox,
-            host: sb.url().to_string(),
-            credentials: Credentials::new(SANDBOX_DEMO_ACCESS_KEY, SecretKey::new(SANDBOX_DEMO_SECRET_KEY)).unwrap(),
-            proxy: terradesk_core::net::Proxy::direct(),
-        });
+        c.target_override = Some(sb.target());
     }
     c.options = c.options.brisk(Duration::from_millis(50));
     c

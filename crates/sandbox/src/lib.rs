@@ -114,6 +114,18 @@ impl Sandbox {
         &self.url
     }
 
+    /// This sandbox as a connection target: its URL, the demo keys, no proxy.
+    pub fn target(&self) -> terradesk_core::connection::Target {
+        use terradesk_core::connection::{SANDBOX_DEMO_ACCESS_KEY, SANDBOX_DEMO_SECRET_KEY};
+        terradesk_core::connection::Target {
+            region: terradesk_core::Region::Sandbox,
+            host: self.url.clone(),
+            credentials: terradesk_core::credentials::Credentials::new(SANDBOX_DEMO_ACCESS_KEY, terradesk_core::SecretKey::new(SANDBOX_DEMO_SECRET_KEY))
+                .expect("the demo keys are valid"),
+            proxy: terradesk_core::net::Proxy::direct(),
+        }
+    }
+
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
