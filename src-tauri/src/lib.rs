@@ -72,6 +72,7 @@ macro_rules! specta_builder {
                 app::map_tile,
                 app::launch_folders,
                 app::about,
+                app::awake_state,
                 app::set_update_feed,
                 $crate::update::check_update::<$runtime>,
                 $crate::update::install_update::<$runtime>,

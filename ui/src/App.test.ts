@@ -2,7 +2,7 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import App from "./App.svelte";
 import { setLocale } from "./lib/i18n";
-import { account, mockBackend, resetBackend } from "./test/ipc";
+import { account, emitDesk, mockBackend, resetBackend } from "./test/ipc";
 import { summary } from "./test/fixtures";
 import { emit } from "@tauri-apps/api/event";
 import { draft } from "./lib/new-job.svelte";
@@ -80,5 +80,18 @@ describe("App shell", () => {
     await emit("open-folders", ["/surveys/field-8"]);
     await waitFor(() => expect(screen.getByTestId("nav-new-job")).toHaveAttribute("aria-current", "page"));
     await waitFor(() => expect(calls.filter((c) => c.cmd === "scan_folder").map((c) => c.args!.path)).toEqual(["/surveys/field-7", "/surveys/field-8"]));
+  });
+
+  it("says while the computer is kept awake for a transfer, and when it could not be", async () => {
+    mockBackend({ list_jobs: () => [], awake_state: () => ({ state: "idle" }) });
+    render(App);
+    await screen.findByTestId("jobs-empty");
+    expect(screen.queryByTestId("awake")).toBeNull();
+    await emitDesk({ kind: "awake", data: { state: "held", how: ["logind", "screensaver"] } });
+    await waitFor(() => expect(screen.getByTestId("awake")).toHaveTextContent("Keeping the computer awake while files transfer."));
+    await emitDesk({ kind: "awake", data: { state: "failed", why: "no logind" } });
+    await waitFor(() => expect(screen.getByTestId("awake")).toHaveTextContent("The computer may go to sleep during the transfer"));
+    await emitDesk({ kind: "awake", data: { state: "idle" } });
+    await waitFor(() => expect(screen.queryByTestId("awake")).toBeNull());
   });
 });

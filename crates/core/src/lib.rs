@@ -4,6 +4,7 @@
 //! through one façade: [`Desk`].
 
 pub mod account;
+pub mod awake;
 pub mod api;
 pub mod cloud;
 pub mod connection;

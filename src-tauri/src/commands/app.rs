@@ -68,6 +68,13 @@ pub fn about(desk: State<'_, Desk>) -> AboutInfo {
     }
 }
 
+/// Whether the computer is kept awake now (files transfer), or could not be.
+#[tauri::command]
+#[specta::specta]
+pub fn awake_state(desk: State<'_, Desk>) -> terradesk_core::awake::AwakeState {
+    desk.awake()
+}
+
 /// The folders the app was started with (once: the page takes them at its start).
 #[tauri::command]
 #[specta::specta]

@@ -158,6 +158,8 @@ export const api = {
   setSpeedLimit: (bytesPerSecond: number) => call(() => commands.setSpeedLimit(bytesPerSecond)),
   /** A share of the link (percent, 0: none) instead of a rate; full speed between two "HH:MM" (both "": never). */
   setLinkLimits: (share: number, fullSpeedFrom: string, fullSpeedTo: string) => call(() => commands.setLinkLimits(share, fullSpeedFrom, fullSpeedTo)),
+  /** Whether the computer is kept awake now (files transfer). */
+  awakeState: () => commands.awakeState(),
   /** What About shows: version, commit, data and log folders. */
   about: () => commands.about(),
   /** Ask the update feed for a newer version (null: this one is the newest). */

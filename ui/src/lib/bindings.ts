@@ -311,6 +311,12 @@ async about() : Promise<AboutInfo> {
     return await TAURI_INVOKE("about");
 },
 /**
+ * Whether the computer is kept awake now (files transfer), or could not be.
+ */
+async awakeState() : Promise<AwakeState> {
+    return await TAURI_INVOKE("awake_state");
+},
+/**
  * Where updates are looked for: a `latest.json` URL, or empty for TerraDesk's own feed.
  */
 async setUpdateFeed(url: string) : Promise<Result<Settings, UserError>> {
@@ -430,6 +436,22 @@ platform: string }
  */
 export type AccountView = { region: Region; accessKey: string | null; secretStored: boolean }
 /**
+ * Whether the computer is kept awake now, as the app says it.
+ */
+export type AwakeState = 
+/**
+ * Nothing transfers: the computer sleeps as usual.
+ */
+{ state: "idle" } | 
+/**
+ * Kept awake while files transfer, by `how` (`logind`, `screensaver`, `system`).
+ */
+{ state: "held"; how: string[] } | 
+/**
+ * Files transfer, but the system refused to keep it awake (why, in English).
+ */
+{ state: "failed"; why: string }
+/**
  * The fixed choices the app offers, from the core.
  */
 export type Catalog = { regions: RegionInfo[]; languages: LanguageInfo[]; kinds: JobKind[]; presets: Preset[]; version: string }
@@ -479,7 +501,11 @@ export type DeskEvent =
 /**
  * A task ended: what it reports.
  */
-{ kind: "ended"; data: { id: JobId; end: TaskEnd } } | { kind: "account"; data: AccountView }
+{ kind: "ended"; data: { id: JobId; end: TaskEnd } } | { kind: "account"; data: AccountView } | 
+/**
+ * The computer is kept awake (files transfer), may sleep again, or could not be kept awake.
+ */
+{ kind: "awake"; data: AwakeState }
 export type DeskUpdate = DeskEvent
 /**
  * What the doctor found in a folder.

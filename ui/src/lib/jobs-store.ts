@@ -4,7 +4,7 @@
 
 import { derived, writable } from "svelte/store";
 import { api, type AppError, type DeskEvent, type JobView, type Progress } from "./api";
-import type { TaskEnd } from "./bindings";
+import type { AwakeState, TaskEnd } from "./bindings";
 import { events } from "./bindings";
 import { isActive } from "./jobs";
 
@@ -84,6 +84,9 @@ export type DeskListener = {
   onEvent?: (e: DeskEvent) => void;
 };
 
+/** Whether the computer is kept awake while files transfer (or could not be). */
+export const awake = writable<AwakeState>({ state: "idle" });
+
 /** Apply one event of the core. */
 export function applyEvent(e: DeskEvent, listener: DeskListener = {}): void {
   switch (e.kind) {
@@ -100,6 +103,9 @@ export function applyEvent(e: DeskEvent, listener: DeskListener = {}): void {
       break;
     case "ended":
       endings.update((all) => ({ ...all, [e.data.id]: e.data.end }));
+      break;
+    case "awake":
+      awake.set(e.data);
       break;
   }
   listener.onEvent?.(e);

@@ -86,7 +86,21 @@ struct Inner {
     limit: Arc<crate::throttle::RateLimit>,
     /// What the limit is now: the user's rate or share of the link, and the full-speed hours.
     governor: std::sync::Mutex<crate::throttle::Governor>,
+    /// The computer kept awake while files transfer.
+    awake: std::sync::Mutex<Awake>,
 }
+
+#[derive(Default)]
+struct Awake {
+    guard: Option<crate::awake::Guard>,
+    state: Option<crate::awake::AwakeState>,
+    trying: bool,
+    idle_since: Option<std::time::Instant>,
+}
+
+/// The computer may sleep again this long after the last transfer ended (the next file of a
+/// queue, a retry after a short outage, should not flap it).
+const AWAKE_LINGER: Duration = Duration::from_secs(10);
 
 /// Progress events go out this often while a task runs.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
@@ -127,6 +141,7 @@ impl Desk {
             owner: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()),
             limit: crate::throttle::RateLimit::new(config_limit),
             governor: std::sync::Mutex::new(governor),
+            awake: Default::default(),
         });
         tokio::spawn(progress_ticker(Arc::downgrade(&inner)));
         Ok(Desk { inner })
@@ -160,6 +175,11 @@ impl Desk {
     /// A number for a view about to be read or sent: later views get higher numbers.
     fn next_seq(&self) -> u64 {
         self.inner.seq.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Whether the computer is kept awake now (files transfer) or could not be.
+    pub fn awake(&self) -> crate::awake::AwakeState {
+        self.inner.awake.lock().unwrap().state.clone().unwrap_or(crate::awake::AwakeState::Idle)
     }
 
     fn emit(&self, e: DeskEvent) {
@@ -284,6 +304,51 @@ fn govern(inner: &Inner) {
     }
 }
 
+/// Hold the system's inhibitor while files transfer; let go a little after they end. Either
+/// change is said to the app (`DeskEvent::Awake`).
+fn keep_awake(inner: &Arc<Inner>) {
+    use crate::awake::AwakeState;
+    let (_, transferring) = transfers(inner);
+    let mut slot = inner.awake.lock().unwrap();
+    if transferring {
+        slot.idle_since = None;
+        if slot.state.is_none() && !slot.trying {
+            slot.trying = true;
+            let inner = inner.clone();
+            tokio::task::spawn_blocking(move || {
+                let held = crate::awake::hold();
+                let mut slot = inner.awake.lock().unwrap();
+                slot.trying = false;
+                let state = match held {
+                    Ok(g) => {
+                        tracing::info!(how = ?g.how, "keeping the computer awake while files transfer");
+                        let s = AwakeState::Held { how: g.how.clone() };
+                        slot.guard = Some(g);
+                        s
+                    }
+                    Err(why) => {
+                        tracing::warn!(why, "could not keep the computer awake");
+                        AwakeState::Failed { why }
+                    }
+                };
+                slot.state = Some(state.clone());
+                let _ = inner.events.send(DeskEvent::Awake(state));
+            });
+        }
+    } else if slot.state.is_some() && !slot.trying {
+        let since = *slot.idle_since.get_or_insert_with(std::time::Instant::now);
+        if since.elapsed() >= AWAKE_LINGER {
+            let guard = slot.guard.take();
+            slot.state = None;
+            slot.idle_since = None;
+            // Letting go is a D-Bus call on Linux: off the runtime's threads.
+            tokio::task::spawn_blocking(move || drop(guard));
+            tracing::info!("the computer may sleep again");
+            let _ = inner.events.send(DeskEvent::Awake(AwakeState::Idle));
+        }
+    }
+}
+
 async fn progress_ticker(inner: Weak<Inner>) {
     let mut every = tokio::time::interval(PROGRESS_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -302,6 +367,7 @@ async fn progress_ticker(inner: Weak<Inner>) {
         }
         if ticks % GOVERN_TICKS == 0 {
             govern(&inner);
+            keep_awake(&inner);
         }
         if inner.events.receiver_count() == 0 {
             continue;

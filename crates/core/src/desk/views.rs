@@ -291,6 +291,8 @@ pub enum DeskEvent {
     /// A task ended: what it reports.
     Ended { id: JobId, end: TaskEnd },
     Account(AccountView),
+    /// The computer is kept awake (files transfer), may sleep again, or could not be kept awake.
+    Awake(crate::awake::AwakeState),
 }
 
 #[cfg(test)]

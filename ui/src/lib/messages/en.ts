@@ -10,6 +10,9 @@ export const en = {
   "nav.newJob": "New job",
   "nav.settings": "Settings",
   "nav.update": "Update {version} available",
+  "awake.held": "Keeping the computer awake while files transfer.",
+  "awake.heldTitle": "TerraDesk asked the system not to sleep until the uploads and downloads end.",
+  "awake.failed": "The computer may go to sleep during the transfer: keep it awake yourself (power settings).",
 
   "nav.activeCount": "{n} under way",
 

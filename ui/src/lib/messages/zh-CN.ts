@@ -12,6 +12,9 @@ export const zhCN: Messages = {
   "nav.newJob": "新建任务",
   "nav.settings": "设置",
   "nav.update": "有新版本 {version}",
+  "awake.held": "文件传输期间保持电脑唤醒。",
+  "awake.heldTitle": "TerraDesk 已请求系统在上传和下载结束前不要休眠。",
+  "awake.failed": "传输期间电脑可能会休眠：请在电源设置中自行保持唤醒。",
 
   "nav.activeCount": "{n} 个进行中",
 
