@@ -29,7 +29,7 @@ function probeDeb(version) {
   return deb;
 }
 
-/** The minisign signature the updater checks, made with the test key. */
+/** The minisign signature the updater checks, made with the test key (written to FILE.sig). */
 function sign(file) {
   const env = { ...process.env };
   delete env.TAURI_SIGNING_PRIVATE_KEY;
@@ -69,16 +69,20 @@ after(() => {
   sandbox?.kill();
 });
 
-function offer(version, deb, signature) {
-  const name = `/${path.basename(deb)}`;
-  files.set(name, readFileSync(deb));
-  const platform = { signature, url: `${base}${name}` };
-  feed = {
-    version,
-    notes: `TerraDesk ${version}: photos can be left out from the map.`,
-    pub_date: "2026-12-03T10:00:00Z",
-    platforms: { "linux-x86_64": platform, "linux-x86_64-deb": platform },
-  };
+/** Publish `deb` (signed, its .sig next to it) in the feed, with latest.json written by the
+ * release's own script. */
+function offer(version, deb) {
+  const dir = path.dirname(deb);
+  const notes = path.join(dir, `notes-${version}.md`);
+  writeFileSync(notes, `TerraDesk ${version}: photos can be left out from the map.`);
+  const out = path.join(dir, `latest-${version}.json`);
+  execFileSync("node", ["scripts/update-manifest.mjs", "--dir", dir, "--version", version, "--url", base, "--notes-file", notes, "--out", out, "--linux-default", "deb"], { stdio: "ignore" });
+  const manifest = JSON.parse(readFileSync(out, "utf8"));
+  // Only this version's package (the folder holds the other test's too).
+  for (const [k, p] of Object.entries(manifest.platforms)) if (!p.url.endsWith(encodeURIComponent(path.basename(deb)))) delete manifest.platforms[k];
+  assert.ok(manifest.platforms["linux-x86_64-deb"], JSON.stringify(manifest));
+  files.set(`/${path.basename(deb)}`, readFileSync(deb));
+  feed = manifest;
 }
 
 async function checkNow(b) {
@@ -94,7 +98,8 @@ async function checkNow(b) {
 
 test("a correctly signed update is offered with what's new, and its signature passes", async () => {
   const deb = probeDeb("9.9.9");
-  offer("9.9.9", deb, sign(deb));
+  sign(deb);
+  offer("9.9.9", deb);
   await withSession(driver, dataDir, "update-good", async (b) => {
     await appReady(b);
     const card = await checkNow(b);
@@ -115,12 +120,12 @@ test("a correctly signed update is offered with what's new, and its signature pa
 
 test("a tampered update is refused with a clear message, and the upload paused for it goes on", async () => {
   const deb = probeDeb("9.9.10");
-  const signature = sign(deb);
+  sign(deb);
   // One byte changed after signing: what a damaged download or a tampered mirror serves.
   const bytes = readFileSync(deb);
   bytes[bytes.length - 20] ^= 0xff;
   writeFileSync(deb, bytes);
-  offer("9.9.10", deb, signature);
+  offer("9.9.10", deb);
   await withSession(driver, dataDir, "update-tampered", async (b) => {
     await appReady(b);
     await go(b, "new-job");
