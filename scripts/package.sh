@@ -14,8 +14,12 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 profile=release
 args=()
+triple=""
+prev=""
 for a in "$@"; do
   if [ "$a" = --debug ]; then profile=debug; args+=(--debug); else args+=("$a"); fi
+  [ "$prev" = --target ] && triple=$a
+  prev=$a
 done
 bundles=()
 if [[ " ${args[*]:-} " != *" --bundles "* ]]; then
@@ -29,6 +33,7 @@ fi
 target=$(cargo metadata --format-version 1 --no-deps --offline 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
 cargo_profile=()
 [ "$profile" = release ] && cargo_profile=(--release)
+[ -n "$triple" ] && cargo_profile+=(--target "$triple") && target="$target/$triple"
 echo "==> The terradesk CLI ($profile)"
 cargo build -q -p terradesk-cli "${cargo_profile[@]}"
 cli="$target/$profile/terradesk"
