@@ -10,13 +10,14 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { createServer } from "node:http";
 import { startDriver, freshDataDir, screenshot } from "./driver.mjs";
-import { $t, cli, currentJobId, dropFolders, go, sandboxDataDir, scrollTo, waitForState, withSession } from "./helpers.mjs";
+import { $t, cli, currentJobId, dropFolders, go, sandboxDataDir, scrollTo, waitForState, withSession, forgetSandboxKeys } from "./helpers.mjs";
 
 const dataDir = sandboxDataDir("doctor");
 let driver;
 let sandbox;
 let url;
 before(async () => {
+  forgetSandboxKeys();
   // A sandbox of its own, to count what reached the server.
   sandbox = spawn(cli, ["sandbox", "--port", "0", "--json", "--job-duration", "2"], { stdio: ["ignore", "pipe", "inherit"] });
   const first = await new Promise((resolve, reject) => {

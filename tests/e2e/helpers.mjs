@@ -16,6 +16,16 @@ export function sandboxDataDir(name, settings = {}) {
   return dir;
 }
 
+/** The sandbox answers to its demo key pair: forget keys an earlier test saved for it (the
+ * keychain is shared by every test of the session). */
+export function forgetSandboxKeys() {
+  try {
+    execFileSync("secret-tool", ["clear", "service", "TerraDesk", "username", "sandbox"]);
+  } catch {
+    // nothing stored
+  }
+}
+
 /** The app processes running on `dataDir` (found by their environment, so no other app is touched). */
 export function appPids(dataDir) {
   const pids = [];

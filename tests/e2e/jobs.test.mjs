@@ -19,6 +19,7 @@ import {
   go,
   jobState,
   killApp,
+  forgetSandboxKeys,
   makeSurvey,
   sandboxDataDir,
   scrollTo,
@@ -34,13 +35,7 @@ const dataDir = sandboxDataDir("jobs");
 let driver;
 
 before(async () => {
-  // The sandbox answers to its demo key pair: forget keys an earlier test saved for it (the
-  // keychain is shared by every test of the session).
-  try {
-    execFileSync("secret-tool", ["clear", "service", "TerraDesk", "username", "sandbox"]);
-  } catch {
-    // nothing stored
-  }
+  forgetSandboxKeys();
   driver = await startDriver({ env: { TERRADESK_DATA_DIR: dataDir, TERRADESK_SANDBOX_JOB_SECS: "4" } });
 });
 after(() => driver?.stop());

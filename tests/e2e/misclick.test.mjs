@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { startDriver, screenshot } from "./driver.mjs";
-import { $t, appReady, cli, endSession, jobState, makeSurvey, sandboxDataDir, startJobFrom, waitForState } from "./helpers.mjs";
+import { $t, appReady, cli, endSession, jobState, makeSurvey, sandboxDataDir, startJobFrom, waitForState, forgetSandboxKeys } from "./helpers.mjs";
 
 let sandbox;
 let drv;
@@ -37,6 +37,7 @@ test("a click where Pause was, just after the upload ended, does not stop the jo
   });
   const { url } = JSON.parse(first);
   const dataDir = sandboxDataDir("misclick");
+  forgetSandboxKeys();
   drv = await startDriver({ port: 4448, env: { TERRADESK_DATA_DIR: dataDir, TERRADESK_SANDBOX_URL: url } });
   const b = await drv.session();
   try {

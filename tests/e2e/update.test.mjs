@@ -12,7 +12,7 @@ import { createInterface } from "node:readline";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startDriver, screenshot } from "./driver.mjs";
-import { $t, appReady, cli, go, jobState, makeSurvey, sandboxDataDir, scrollTo, startJobFrom, waitForState, withSession } from "./helpers.mjs";
+import { $t, appReady, cli, go, jobState, makeSurvey, sandboxDataDir, scrollTo, startJobFrom, waitForState, withSession, forgetSandboxKeys } from "./helpers.mjs";
 
 const key = path.resolve("tests/data/updater/test.key");
 const work = mkdtempSync(path.join(tmpdir(), "terradesk-update-feed-"));
@@ -47,6 +47,7 @@ let driver;
 const dataDir = sandboxDataDir("update");
 
 before(async () => {
+  forgetSandboxKeys();
   server = createServer((req, res) => {
     if (req.url === "/latest.json") return res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(feed));
     const f = files.get(req.url);
