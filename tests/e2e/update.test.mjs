@@ -90,8 +90,13 @@ async function checkNow(b) {
   await go(b, "settings");
   const input = await b.$($t("update-feed"));
   await input.scrollIntoView({ block: "center" });
-  await input.setValue(`${base}/latest.json`);
-  await (await b.$($t("update-check"))).click();
+  const feedUrl = `${base}/latest.json`;
+  await input.setValue(feedUrl);
+  await b.waitUntil(async () => (await input.getValue()) === feedUrl, { timeout: 5000 });
+  // The quiet check at start may have found the offer already: wait for this check to end.
+  const button = await b.$($t("update-check"));
+  await button.click();
+  await b.waitUntil(async () => (await b.execute(() => document.querySelector('[data-testid="update-check"]').disabled)) === false, { timeout: 20000 });
   const card = await b.$($t("update-offer"));
   await card.waitForDisplayed({ timeout: 20000 });
   return card;
