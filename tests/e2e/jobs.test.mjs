@@ -172,16 +172,20 @@ test("an upload interrupted by the app being killed resumes at the next start", 
     const { url } = JSON.parse(first);
     const resumeDir = sandboxDataDir("resume");
     slowDriver = await startDriver({ port: 4446, env: { TERRADESK_DATA_DIR: resumeDir, TERRADESK_SANDBOX_URL: url } });
-    const folder = makeSurvey("big-field", 40, 200_000);
+    const folder = makeSurvey("big-field", 80, 200_000);
 
     let b = await slowDriver.session();
     let id;
     try {
       await appReady(b);
-      id = await startJobFrom(b, folder, { files: 40, photos: 40 });
+      id = await startJobFrom(b, folder, { files: 80, photos: 80 });
       const bar = () => b.$(`${$t("upload-progress")} [role="progressbar"]`);
       // Some bytes, not all.
-      const percent = async () => Number((await (await bar()).getAttribute("aria-valuenow")) ?? 0);
+      // 0 until the upload panel has drawn its bar.
+      const percent = async () => {
+        const el = await bar();
+        return (await el.isExisting()) ? Number((await el.getAttribute("aria-valuenow")) ?? 0) : 0;
+      };
       await b.waitUntil(
         async () => {
           const now = await percent();
@@ -221,7 +225,7 @@ test("an upload interrupted by the app being killed resumes at the next start", 
     assert.equal(stats.resources, 2, "no second input resource after the restart");
     assert.equal(stats.jobs, 1, "no second job after the restart");
     const counts = Object.values(stats.registrations);
-    assert.equal(counts.length, 40);
+    assert.equal(counts.length, 80);
     assert.ok(counts.every((c) => c === 1), `each file registered once: ${JSON.stringify(stats.registrations)}`);
   } finally {
     slowDriver?.stop();
