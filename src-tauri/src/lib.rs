@@ -134,7 +134,7 @@ fn on_launch<R: tauri::Runtime>(app: &tauri::AppHandle<R>, launch: terradesk_cor
         let _ = w.unminimize();
         let _ = w.set_focus();
     }
-    let folders: Vec<String> = launch.folders().iter().map(|p| p.display().to_string()).collect();
+    let folders = launch.folder_names();
     if !folders.is_empty() {
         let _ = events::OpenFolders(folders).emit(app);
     }
@@ -193,7 +193,7 @@ pub fn run() {
     .setup(move |app| {
         use tauri::Manager;
         tray::install(app.handle())?;
-        *app.state::<LaunchFolders>().0.lock().unwrap() = launch.folders().iter().map(|p| p.display().to_string()).collect();
+        *app.state::<LaunchFolders>().0.lock().unwrap() = launch.folder_names();
         if let Some(instance) = instance {
             let handle = app.handle().clone();
             // The thread owns the instance (and so its lock) for the life of the app.

@@ -29,6 +29,11 @@ impl Launch {
         Launch { args: std::env::args().skip(1).collect(), cwd: std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default() }
     }
 
+    /// [`Launch::folders`] as the page takes them.
+    pub fn folder_names(&self) -> Vec<String> {
+        self.folders().iter().map(|p| p.display().to_string()).collect()
+    }
+
     /// The folders it names (arguments that are existing folders; options are ignored), absolute.
     pub fn folders(&self) -> Vec<PathBuf> {
         self.args

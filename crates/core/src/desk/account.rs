@@ -145,7 +145,8 @@ impl Desk {
     /// TerraDesk's own feed.
     pub async fn set_update_feed(&self, url: String) -> Result<Settings> {
         let url = url.trim().to_string();
-        if !url.is_empty() && !(url.starts_with("https://") || url.starts_with("http://")) || (!url.is_empty() && reqwest::Url::parse(&url).is_err()) {
+        let web = (url.starts_with("https://") || url.starts_with("http://")) && reqwest::Url::parse(&url).is_ok();
+        if !url.is_empty() && !web {
             return Err(Error::InvalidAddress { value: url });
         }
         self.change_settings(move |s| s.update_feed = url).await
