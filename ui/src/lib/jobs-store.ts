@@ -111,12 +111,16 @@ export function applyEvent(e: DeskEvent, listener: DeskListener = {}): void {
   listener.onEvent?.(e);
 }
 
-/** Follow the core's events. Returns the function that stops following. */
-export async function followDesk(listener: DeskListener = {}): Promise<() => void> {
+/** Listen to one of the backend's events; the function returned stops listening and never
+ * throws (the page may be going away along with the backend). Without a backend (a plain
+ * browser, events not available) it listens to nothing. */
+export async function followEvent<T>(
+  event: { listen: (handler: (e: { payload: T }) => void) => Promise<() => unknown> },
+  handler: (payload: T) => void,
+): Promise<() => void> {
   try {
-    const unlisten = await events.deskUpdate.listen((e) => applyEvent(e.payload, listener));
+    const unlisten = await event.listen((e) => handler(e.payload));
     return () => {
-      // Never throws: the page may be going away along with the backend.
       try {
         void Promise.resolve(unlisten()).catch(() => {});
       } catch {
@@ -124,9 +128,14 @@ export async function followDesk(listener: DeskListener = {}): Promise<() => voi
       }
     };
   } catch {
-    // No backend (plain browser), or events not available: the list stays as loaded.
     return () => {};
   }
+}
+
+/** Follow the core's events (the list stays as loaded without them). Returns the function
+ * that stops following. */
+export function followDesk(listener: DeskListener = {}): Promise<() => void> {
+  return followEvent(events.deskUpdate, (e) => applyEvent(e, listener));
 }
 
 /** For tests. */
